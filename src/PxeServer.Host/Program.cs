@@ -1,0 +1,3 @@
+using PxeServer.Host.Cli;
+
+return await PxeCommandLine.RunAsync(args);

@@ -1,0 +1,94 @@
+namespace PxeServer.Tftp;
+
+/// <summary>The <c>tftp:</c> section.</summary>
+public sealed class TftpOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "tftp";
+
+    /// <summary>Serve TFTP at all.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>UDP port for read requests (RFC 1350: 69).</summary>
+    public int Port { get; set; } = 69;
+
+    /// <summary>Directory served; every path is confined to it.</summary>
+    public string Root { get; set; } = "boot-images";
+
+    /// <summary>Largest blksize granted (RFC 2348 allows 8..65464).</summary>
+    public int MaxBlockSize { get; set; } = 65464;
+
+    /// <summary>Largest windowsize granted (RFC 7440 allows 1..65535).</summary>
+    public int MaxWindowSize { get; set; } = 64;
+
+    /// <summary>Concurrent sessions across all clients.</summary>
+    public int MaxSessions { get; set; } = 2000;
+
+    /// <summary>Concurrent sessions from one client IP.</summary>
+    public int MaxSessionsPerClient { get; set; } = 16;
+
+    /// <summary>Retransmission timeout in seconds when the client asks for none (RFC 2349 allows 1..255).</summary>
+    public int TimeoutSeconds { get; set; } = 1;
+
+    /// <summary>Retransmissions of one block before the session is abandoned.</summary>
+    public int MaxRetries { get; set; } = 5;
+
+    /// <summary>Accept write requests, into <see cref="UploadRoot"/> only. Off by default.</summary>
+    public bool AllowUploads { get; set; }
+
+    /// <summary>Directory for uploads; must be set, and differ from <see cref="Root"/>, when uploads are on.</summary>
+    public string? UploadRoot { get; set; }
+
+    /// <summary>Adds every problem to <paramref name="errors"/> as <c>key: message</c>.</summary>
+    public void Validate(ICollection<string> errors)
+    {
+        if (Port is < 1 or > 65535)
+        {
+            errors.Add($"tftp.port: {Port} is not a port number (1..65535)");
+        }
+
+        if (string.IsNullOrWhiteSpace(Root))
+        {
+            errors.Add("tftp.root: must name a directory");
+        }
+
+        if (MaxBlockSize is < 8 or > 65464)
+        {
+            errors.Add($"tftp.maxBlockSize: {MaxBlockSize} is outside 8..65464 (RFC 2348)");
+        }
+
+        if (MaxWindowSize is < 1 or > 65535)
+        {
+            errors.Add($"tftp.maxWindowSize: {MaxWindowSize} is outside 1..65535 (RFC 7440)");
+        }
+
+        if (MaxSessions < 1)
+        {
+            errors.Add($"tftp.maxSessions: {MaxSessions} must be at least 1");
+        }
+
+        if (MaxSessionsPerClient < 1)
+        {
+            errors.Add($"tftp.maxSessionsPerClient: {MaxSessionsPerClient} must be at least 1");
+        }
+
+        if (TimeoutSeconds is < 1 or > 255)
+        {
+            errors.Add($"tftp.timeoutSeconds: {TimeoutSeconds} is outside 1..255 (RFC 2349)");
+        }
+
+        if (MaxRetries is < 0 or > 100)
+        {
+            errors.Add($"tftp.maxRetries: {MaxRetries} is outside 0..100");
+        }
+
+        if (AllowUploads && string.IsNullOrWhiteSpace(UploadRoot))
+        {
+            errors.Add("tftp.uploadRoot: must be set when tftp.allowUploads is true");
+        }
+        else if (AllowUploads && Path.GetFullPath(UploadRoot!).TrimEnd('/') == Path.GetFullPath(Root).TrimEnd('/'))
+        {
+            errors.Add($"tftp.uploadRoot: '{UploadRoot}' must not be the served root");
+        }
+    }
+}
