@@ -54,3 +54,14 @@ public enum ClientArchitecture : ushort
     /// <summary>19: ARM 64-bit UEFI HTTP boot.</summary>
     Arm64UefiHttp = 19,
 }
+
+/// <summary>Helpers over <see cref="ClientArchitecture"/>.</summary>
+public static class ClientArchitectureExtensions
+{
+    /// <summary>True for the UEFI architectures (PXE or HTTP boot).</summary>
+    public static bool IsUefi(this ClientArchitecture arch) => arch is >= ClientArchitecture.X86Uefi and not ClientArchitecture.X86Bios;
+
+    /// <summary>True for the UEFI HTTP boot architectures (15, 16, 18, 19): they expect a URL and <c>HTTPClient</c> in option 60.</summary>
+    public static bool IsHttpBoot(this ClientArchitecture arch) =>
+        arch is ClientArchitecture.X86UefiHttp or ClientArchitecture.X64UefiHttp or ClientArchitecture.Arm32UefiHttp or ClientArchitecture.Arm64UefiHttp;
+}
