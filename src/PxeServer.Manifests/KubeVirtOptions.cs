@@ -33,6 +33,30 @@ public sealed partial class KubeVirtOptions
     /// <summary>CNI plugin flavour.</summary>
     public NadFlavor Flavor { get; set; } = NadFlavor.OpenshiftLegacy;
 
+    /// <summary>
+    /// Container image of the virtio <c>containerdisk</c> (boot order 2): what the VM boots when PXE
+    /// offers nothing. Any image with an embedded disk works.
+    /// </summary>
+    public string ContainerDiskImage { get; set; } = DefaultContainerDiskImage;
+
+    /// <summary>Guest memory, a Kubernetes quantity (<c>resources.requests.memory</c>).</summary>
+    public string Memory { get; set; } = "1024M";
+
+    /// <summary><c>spec.runStrategy</c> of a VirtualMachine (<c>--kind vm</c>).</summary>
+    public string RunStrategy { get; set; } = "Always";
+
+    /// <summary>
+    /// Node NIC that the NodeNetworkConfigurationPolicy (<c>--with-nncp</c>) enslaves to the bridge,
+    /// e.g. <c>ens4</c>; empty = a bridge without ports (VMs on one node only reach each other).
+    /// </summary>
+    public string? BridgePort { get; set; }
+
+    /// <summary>The default <see cref="ContainerDiskImage"/>.</summary>
+    public const string DefaultContainerDiskImage = "quay.io/containerdisks/fedora:latest";
+
+    /// <summary>The run strategies KubeVirt accepts for a VirtualMachine.</summary>
+    public static IReadOnlyList<string> RunStrategies { get; } = ["Always", "RerunOnFailure", "Manual", "Halted", "Once"];
+
     /// <summary>Adds every problem to <paramref name="errors"/> as <c>key: message</c>.</summary>
     public void Validate(ICollection<string> errors)
     {
@@ -46,7 +70,7 @@ public sealed partial class KubeVirtOptions
             errors.Add($"kubevirt.nadName: '{NadName}' is not a DNS-1123 label");
         }
 
-        if (string.IsNullOrWhiteSpace(Bridge) || Bridge.Length > 15)
+        if (!IsInterfaceName(Bridge))
         {
             errors.Add($"kubevirt.bridge: '{Bridge}' is not a Linux interface name (1..15 characters)");
         }
@@ -55,8 +79,45 @@ public sealed partial class KubeVirtOptions
         {
             errors.Add($"kubevirt.vlan: {Vlan} is outside 1..4094");
         }
+
+        if (!Enum.IsDefined(Flavor))
+        {
+            errors.Add($"kubevirt.flavor: '{Flavor}' is not openshift-legacy or bridge");
+        }
+
+        if (string.IsNullOrWhiteSpace(ContainerDiskImage) || ContainerDiskImage.Any(char.IsWhiteSpace))
+        {
+            errors.Add($"kubevirt.containerDiskImage: '{ContainerDiskImage}' is not an image reference");
+        }
+
+        if (!Quantity().IsMatch(Memory ?? string.Empty))
+        {
+            errors.Add($"kubevirt.memory: '{Memory}' is not a Kubernetes quantity (e.g. 1024M, 2Gi)");
+        }
+
+        if (!RunStrategies.Contains(RunStrategy, StringComparer.Ordinal))
+        {
+            errors.Add($"kubevirt.runStrategy: '{RunStrategy}' is not one of {string.Join(", ", RunStrategies)}");
+        }
+
+        if (!string.IsNullOrEmpty(BridgePort) && !IsInterfaceName(BridgePort))
+        {
+            errors.Add($"kubevirt.bridgePort: '{BridgePort}' is not a Linux interface name (1..15 characters, no '/', ':' or whitespace)");
+        }
     }
+
+    /// <summary>Linux interface name rules (dev_valid_name): 1..15 bytes, no '/', ':' or whitespace, not '.' or '..'.</summary>
+    internal static bool IsInterfaceName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= 15 && name is not ("." or "..") &&
+        !name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c) || c > '~');
+
+    /// <summary>True for a DNS-1123 label: lower-case alphanumerics and '-', 1..63 characters, alphanumeric at both ends.</summary>
+    internal static bool IsDns1123Label(string? name) => Dns1123Label().IsMatch(name ?? string.Empty);
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
     private static partial Regex Dns1123Label();
+
+    // Kubernetes resource.Quantity: signed decimal number with a binary-SI, decimal-SI or exponent suffix.
+    [GeneratedRegex(@"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$")]
+    private static partial Regex Quantity();
 }
