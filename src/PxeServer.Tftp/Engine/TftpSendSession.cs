@@ -1,0 +1,290 @@
+using System.Buffers.Binary;
+using PxeServer.Protocols.Tftp;
+
+namespace PxeServer.Tftp.Engine;
+
+/// <summary>How a session stands after an event.</summary>
+internal enum TftpSessionStatus
+{
+    /// <summary>Still transferring.</summary>
+    Active,
+
+    /// <summary>The client acknowledged the last block.</summary>
+    Completed,
+
+    /// <summary>The client sent ERROR (OVMF's tsize probe ends this way, with code 8).</summary>
+    AbortedByClient,
+
+    /// <summary>Retries exhausted; ERROR 0 sent.</summary>
+    TimedOut,
+
+    /// <summary>The file could not be read (changed or I/O error); ERROR 0 sent.</summary>
+    Failed,
+}
+
+/// <summary>
+/// One read transfer, socket-free: it reacts to datagrams from the client and to clock ticks, and
+/// writes DATA/OACK/ERROR through <see cref="ITftpSessionTransport"/> from one send buffer it is given.
+/// <para>
+/// Blocks are counted with a 64-bit index (block 1 = index 1); the wire carries the index modulo 2^16,
+/// so block numbers roll over from 65535 to 0 as tftpd-hpa and iPXE expect. An ACK is matched by
+/// <c>(ushort)(ack - lastAcked)</c>: 0 is a duplicate, anything past the highest block sent is stale;
+/// neither sends anything, so duplicated ACKs never multiply DATA (no Sorcerer's Apprentice, RFC 1123 §4.2.3.1).
+/// A valid ACK inside a window moves the window to start right after it (RFC 7440 §4).
+/// </para>
+/// Thread-safe: the receive loop and the scheduler's tick may call in concurrently.
+/// </summary>
+internal sealed class TftpSendSession
+{
+    private readonly Lock _gate = new();
+    private readonly ITftpSessionTransport _transport;
+    private readonly ITftpFileContent _content;
+    private readonly TftpTransferParameters _parameters;
+    private readonly byte[] _buffer;
+    private readonly long _timeoutTicks;
+    private readonly int _maxRetries;
+    private readonly long _totalBlocks;
+    private bool _awaitingOackAck;
+    private long _acked;
+    private long _highestSent;
+    private int _retries;
+    private long _deadline;
+
+    /// <param name="transport">Where datagrams go.</param>
+    /// <param name="content">The file; disposed by the owner, not the session.</param>
+    /// <param name="parameters">Negotiated sizes.</param>
+    /// <param name="buffer">Send buffer of at least <c>blksize + 4</c> bytes (and room for the OACK/ERROR).</param>
+    /// <param name="timestampFrequency">Ticks per second of the timestamps passed in.</param>
+    /// <param name="maxRetries">Retransmissions of one window before giving up.</param>
+    public TftpSendSession(ITftpSessionTransport transport, ITftpFileContent content, TftpTransferParameters parameters, byte[] buffer, long timestampFrequency, int maxRetries)
+    {
+        if (buffer.Length < parameters.BlockSize + TftpPacket.DataHeaderSize || buffer.Length < 128)
+        {
+            throw new ArgumentException("send buffer smaller than blksize + 4", nameof(buffer));
+        }
+
+        _transport = transport;
+        _content = content;
+        _parameters = parameters;
+        _buffer = buffer;
+        _timeoutTicks = parameters.TimeoutSeconds * timestampFrequency;
+        _maxRetries = maxRetries;
+        _totalBlocks = (content.Length / parameters.BlockSize) + 1;
+    }
+
+    /// <summary>Current state.</summary>
+    public TftpSessionStatus Status { get; private set; } = TftpSessionStatus.Active;
+
+    /// <summary>When the next retransmission is due (timestamp units).</summary>
+    public long Deadline { get { lock (_gate) { return _deadline; } } }
+
+    /// <summary>DATA packets sent, retransmissions included.</summary>
+    public long DataPacketsSent { get; private set; }
+
+    /// <summary>Timeouts that caused a retransmission.</summary>
+    public long Retransmissions { get; private set; }
+
+    /// <summary>ACKs ignored as duplicate or stale.</summary>
+    public long IgnoredAcks { get; private set; }
+
+    /// <summary>Blocks in the file (the last one is shorter than blksize, possibly empty).</summary>
+    public long TotalBlocks => _totalBlocks;
+
+    /// <summary>Blocks acknowledged so far.</summary>
+    public long AcknowledgedBlocks { get { lock (_gate) { return _acked; } } }
+
+    /// <summary>Negotiated parameters.</summary>
+    public TftpTransferParameters Parameters => _parameters;
+
+    /// <summary>The error the client sent, when <see cref="Status"/> is <see cref="TftpSessionStatus.AbortedByClient"/>.</summary>
+    public TftpErrorCode ClientError { get; private set; }
+
+    /// <summary>Sends the OACK, or DATA 1 when no option was accepted.</summary>
+    public TftpSessionStatus Start(long now)
+    {
+        lock (_gate)
+        {
+            if (_parameters.SendOack)
+            {
+                _awaitingOackAck = true;
+                SendOack();
+                _deadline = now + _timeoutTicks;
+                return Status;
+            }
+
+            SendWindow(now);
+            return Status;
+        }
+    }
+
+    /// <summary>Handles one datagram from the client's TID. Anything but ACK and ERROR is ignored.</summary>
+    public TftpSessionStatus OnDatagram(ReadOnlySpan<byte> datagram, long now)
+    {
+        lock (_gate)
+        {
+            if (Status != TftpSessionStatus.Active)
+            {
+                return Status;
+            }
+
+            if (TftpPacket.TryReadAck(datagram, out ushort ack))
+            {
+                OnAck(ack, now);
+            }
+            else if (datagram.Length >= TftpPacket.DataHeaderSize && BinaryPrimitives.ReadUInt16BigEndian(datagram) == (ushort)TftpOpcode.Error)
+            {
+                // Any ERROR ends the session, even one with a missing NUL: the client has given up.
+                ClientError = (TftpErrorCode)BinaryPrimitives.ReadUInt16BigEndian(datagram[2..]);
+                Status = TftpSessionStatus.AbortedByClient;
+            }
+
+            return Status;
+        }
+    }
+
+    /// <summary>Called by the scheduler: retransmits the OACK or the window when the deadline passed, or gives up.</summary>
+    public TftpSessionStatus OnTick(long now)
+    {
+        lock (_gate)
+        {
+            if (Status != TftpSessionStatus.Active || now < _deadline)
+            {
+                return Status;
+            }
+
+            if (_retries >= _maxRetries)
+            {
+                SendError(TftpErrorCode.NotDefined, "Timeout");
+                Status = TftpSessionStatus.TimedOut;
+                return Status;
+            }
+
+            _retries++;
+            Retransmissions++;
+            if (_awaitingOackAck)
+            {
+                SendOack();
+                _deadline = now + _timeoutTicks;
+            }
+            else
+            {
+                SendWindow(now);
+            }
+
+            return Status;
+        }
+    }
+
+    /// <summary>Ends the session from outside (server shutdown), telling the client.</summary>
+    public void Abort(string message)
+    {
+        lock (_gate)
+        {
+            if (Status == TftpSessionStatus.Active)
+            {
+                SendError(TftpErrorCode.NotDefined, message);
+                Status = TftpSessionStatus.Failed;
+            }
+        }
+    }
+
+    private void OnAck(ushort ack, long now)
+    {
+        if (_awaitingOackAck)
+        {
+            // RFC 2347: the client acknowledges the OACK with ACK 0.
+            if (ack != 0)
+            {
+                IgnoredAcks++;
+                return;
+            }
+
+            _awaitingOackAck = false;
+            _retries = 0;
+            SendWindow(now);
+            return;
+        }
+
+        long delta = (ushort)(ack - (ushort)_acked);
+        if (delta == 0 || delta > _highestSent - _acked)
+        {
+            IgnoredAcks++;
+            return;
+        }
+
+        _acked += delta;
+        _retries = 0;
+        if (_acked == _totalBlocks)
+        {
+            Status = TftpSessionStatus.Completed;
+            return;
+        }
+
+        SendWindow(now);
+    }
+
+    /// <summary>Sends blocks lastAcked+1 .. lastAcked+windowsize (RFC 7440: the window restarts after the last ACK).</summary>
+    private void SendWindow(long now)
+    {
+        long last = Math.Min(_acked + _parameters.WindowSize, _totalBlocks);
+        for (long index = _acked + 1; index <= last; index++)
+        {
+            if (!SendData(index))
+            {
+                return;
+            }
+        }
+
+        if (last > _highestSent)
+        {
+            _highestSent = last;
+        }
+
+        _deadline = now + _timeoutTicks;
+    }
+
+    private bool SendData(long index)
+    {
+        int blockSize = _parameters.BlockSize;
+        long offset = (index - 1) * blockSize;
+        int expected = (int)Math.Min(blockSize, _content.Length - offset);
+        int read;
+        try
+        {
+            read = _content.Read(offset, _buffer.AsSpan(TftpPacket.DataHeaderSize, expected));
+        }
+        catch (IOException)
+        {
+            read = -1;
+        }
+
+        if (read != expected)
+        {
+            // The file shrank or failed under us: better an error than a silently short file.
+            SendError(TftpErrorCode.NotDefined, "Read error");
+            Status = TftpSessionStatus.Failed;
+            return false;
+        }
+
+        TftpPacket.TryWriteDataHeader(_buffer, (ushort)index);
+        _transport.Send(_buffer.AsSpan(0, TftpPacket.DataHeaderSize + read));
+        DataPacketsSent++;
+        return true;
+    }
+
+    private void SendOack()
+    {
+        if (TftpPacket.TryWriteOack(_buffer, _parameters.Oack, out int written))
+        {
+            _transport.Send(_buffer.AsSpan(0, written));
+        }
+    }
+
+    private void SendError(TftpErrorCode code, string message)
+    {
+        if (TftpPacket.TryWriteError(_buffer, code, message, out int written))
+        {
+            _transport.Send(_buffer.AsSpan(0, written));
+        }
+    }
+}
