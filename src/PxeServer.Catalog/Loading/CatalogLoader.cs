@@ -620,7 +620,7 @@ public static partial class CatalogLoader
     /// <summary>True for 64 lower- or upper-case hex digits.</summary>
     public static bool IsSha256(string text) => text.Length == 64 && text.All(Uri.IsHexDigit);
 
-    private static void CheckVariables(string template, string rel, int line, List<CatalogError> errors)
+    internal static void CheckVariables(string template, string rel, int line, List<CatalogError> errors)
     {
         for (int i = 0; i < template.Length; i++)
         {

@@ -106,6 +106,21 @@ public sealed record BootDecision
     /// <summary>The loader kind the chain uses (<c>ipxe</c> or <c>syslinux</c>), when booting.</summary>
     public string? Chain { get; init; }
 
+    /// <summary>
+    /// The server clients fetch files from (DHCP <c>siaddr</c> / next-server), when the planner was told it
+    /// (<c>server.address</c>); null means "the address of the interface that answered".
+    /// </summary>
+    public IPAddress? NextServer { get; init; }
+
+    /// <summary>
+    /// The per-MAC virtual file this client's chain reads after the loader (iPXE script or
+    /// <c>pxelinux.cfg/01-&lt;mac&gt;</c>), relative to the TFTP root; see <see cref="IBootPlanner.TryGetVirtualFile"/>.
+    /// </summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>The loader slot the client's option 93 mapped to (<c>bios</c>, <c>efi-x64</c>, ...), when it mapped.</summary>
+    public string? ArchitectureKey { get; init; }
+
     /// <summary>A decision to boot.</summary>
     public static BootDecision Ignored(string reason) => new() { Outcome = BootOutcome.Ignore, Reason = reason };
 }
