@@ -693,6 +693,12 @@ public static partial class CatalogLoader
             errors.Add(new CatalogError(rel, (int)e.Start.Line, "YAML syntax: " + (e.InnerException?.Message ?? e.Message)));
             return null;
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this (no position) on some malformed flow collections.
+            errors.Add(new CatalogError(rel, 0, "YAML syntax: " + e.Message));
+            return null;
+        }
         catch (IOException e)
         {
             errors.Add(new CatalogError(rel, 0, "cannot read: " + e.Message));
