@@ -14,6 +14,16 @@ public sealed class ServerOptions
     /// </summary>
     public string? Interface { get; set; }
 
+    /// <summary>
+    /// More interfaces to serve DHCP/ProxyDHCP on, besides <see cref="Interface"/> (e.g. several VLAN sub-interfaces).
+    /// </summary>
+    public List<string> Interfaces { get; set; } = [];
+
+    /// <summary><see cref="Interface"/> and <see cref="Interfaces"/>, without duplicates or empty names.</summary>
+    public IReadOnlyList<string> AllInterfaces() =>
+        (string.IsNullOrEmpty(Interface) ? Interfaces : Interfaces.Prepend(Interface))
+            .Where(n => !string.IsNullOrWhiteSpace(n)).Distinct(StringComparer.Ordinal).ToList();
+
     /// <summary>Our IPv4 address on that interface: the next-server clients fetch from. Empty: taken from the interface.</summary>
     public string? Address { get; set; }
 
@@ -28,6 +38,14 @@ public sealed class ServerOptions
         if (Interface is { Length: > 15 })
         {
             errors.Add($"server.interface: '{Interface}' is longer than 15 characters, the Linux limit for an interface name");
+        }
+
+        for (int i = 0; i < Interfaces.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(Interfaces[i]) || Interfaces[i].Length > 15)
+            {
+                errors.Add($"server.interfaces[{i}]: '{Interfaces[i]}' is not an interface name (1..15 characters)");
+            }
         }
     }
 }

@@ -37,7 +37,7 @@ public ref struct DhcpWriter
     /// </summary>
     public bool TryWriteHeader(
         byte op, uint xid, ushort secs, ushort flags, uint ciaddr, uint yiaddr, uint siaddr, uint giaddr,
-        byte htype, byte hlen, ReadOnlySpan<byte> chaddr, ReadOnlySpan<byte> serverName, ReadOnlySpan<byte> bootFile)
+        byte htype, byte hlen, scoped ReadOnlySpan<byte> chaddr, scoped ReadOnlySpan<byte> serverName, scoped ReadOnlySpan<byte> bootFile)
     {
         if (_limit < DhcpPacket.OptionsOffset + 1 || chaddr.Length > DhcpPacket.ChaddrLength ||
             serverName.Length >= DhcpPacket.SnameLength || bootFile.Length >= DhcpPacket.FileLength)
