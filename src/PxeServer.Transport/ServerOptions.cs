@@ -30,7 +30,7 @@ public sealed class ServerOptions
     /// <summary>Adds every problem to <paramref name="errors"/> as <c>key: message</c>.</summary>
     public void Validate(ICollection<string> errors)
     {
-        if (!string.IsNullOrEmpty(Address) && (!IPAddress.TryParse(Address, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork))
+        if (!string.IsNullOrEmpty(Address) && (!IPAddress.TryParse(Address, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || Address.Count(c => c == '.') != 3))
         {
             errors.Add($"server.address: '{Address}' is not an IPv4 address");
         }

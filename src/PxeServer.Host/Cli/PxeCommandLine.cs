@@ -13,7 +13,7 @@ internal static class PxeCommandLine
             "with a boot-image catalog and a KubeVirt manifest generator.");
 
         // One line per command; each command lives in its own file in this folder.
-        // serve: added with the host (next commit)
+        root.Subcommands.Add(ServeCommand.Create());
 
         return root;
     }
@@ -26,6 +26,9 @@ internal static class PxeCommandLine
         {
             Output = stdout ?? Console.Out,
             Error = stderr ?? Console.Error,
+
+            // The daemon's host handles SIGTERM/SIGINT itself (graceful stop within its shutdown timeout).
+            ProcessTerminationTimeout = null,
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
