@@ -60,14 +60,15 @@ find_pxe() {
     local c
     for c in "${PXE:-}" "$(command -v pxe 2>/dev/null || true)" \
              "$REPO_ROOT"/src/PxeServer.Host/bin/Release/net10.0/pxe "$REPO_ROOT"/src/PxeServer.Host/bin/Debug/net10.0/pxe; do
-        if [ -n "$c" ] && [ -x "$c" ] && "$c" catalog add --help >/dev/null 2>&1; then echo "$c"; return 0; fi
+        if [ -n "$c" ] && [ -x "${c%% *}" ] && $c catalog add --help 2>/dev/null | grep -q -- --kernel; then echo "$c"; return 0; fi
     done
     return 1
 }
 
 if PXE_BIN=$(find_pxe); then
     log "adding profile lab-linux to $CATALOG with $PXE_BIN catalog add"
-    "$PXE_BIN" catalog add lab-linux --catalog "$CATALOG" --force \
+    # shellcheck disable=SC2086 # PXE may be a command line ("dotnet exec pxe.dll")
+    $PXE_BIN catalog add lab-linux --catalog "$CATALOG" --force \
         --kernel "$OUT/vmlinuz" --initrd "$OUT/initrd.img" --cmdline "$CMDLINE" \
         --description "Debian cloud kernel $KVER + busybox initramfs that prints its MAC (PXE-LAB-MARKER)" >&2
 else

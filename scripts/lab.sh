@@ -8,8 +8,13 @@
 #   lab.sh vm ID --firmware bios|uefi|ovmf-native [--mac MAC] [--serial FILE] [--timeout SEC]
 #                                       boot a client VM on the access port (foreground; exits at power-off)
 #   lab.sh dhcp ID                      plain dnsmasq (addresses only) on the VLAN, for ProxyDHCP cases
-#   lab.sh reference ID full|proxy [--mac MAC]
+#   lab.sh reference ID full|proxy [--mac MAC] [--ns srv|wrong]
 #                                       dnsmasq as the reference PXE server on the server port
+#   lab.sh catalog DIR [--mac MAC]      a catalog with the sample profile, the loaders and MAC -> lab-linux
+#   lab.sh serve ID full|proxy --catalog DIR [--ns srv|wrong] [ARGS...]
+#                                       `pxe serve` (foreground) on the server port with a generated config;
+#                                       the binary is $PXE (a command line), else `pxe` on PATH or the build output
+#   lab.sh stop ID dhcp|reference       stop one of those dnsmasq instances
 #   lab.sh capture ID FILE              tcpdump (foreground) of the client's wire into FILE (pcap)
 #   lab.sh exec ID srv|dhcp|wrong|wire CMD...   run CMD in one of the lab's namespaces
 #
@@ -273,9 +278,13 @@ cmd_dhcp() {
 cmd_reference() {
     need_root
     local id="${1:?lab id}" mode="${2:?full|proxy}"; shift 2
-    local mac=de:00:00:00:00:de
-    while [ $# -gt 0 ]; do case "$1" in --mac) mac="$2"; shift 2 ;; *) die "reference: unknown argument $1" ;; esac; done
+    local mac=de:00:00:00:00:de where=srv
+    while [ $# -gt 0 ]; do
+        case "$1" in --mac) mac="$2"; shift 2 ;; --ns) where="$2"; shift 2 ;; *) die "reference: unknown argument $1" ;; esac
+    done
     load_env "$id"
+    local ifname=$SRV_IF addr=$SRV_ADDR net="10.$LAB_VLAN.0"
+    if [ "$where" = wrong ]; then ifname=$WRONG_IF; addr=$WRONG_ADDR; net="10.$LAB_WRONG_VLAN.0"; fi
     "$REPO_ROOT/scripts/build-sample-profile.sh" --no-catalog >/dev/null
     local root="$LAB_STATE/ref-tftp" bootif
     mkdir -p "$root"
@@ -284,23 +293,23 @@ cmd_reference() {
     # The same kernel command line our server renders for lab-linux (docs/catalog.md).
     cat > "$root/lab.ipxe" <<IPXE
 #!ipxe
-kernel tftp://$SRV_ADDR/vmlinuz initrd=initrd.img console=ttyS0,115200 quiet panic=-1 lab.dhcp=1 lab.profile=lab-linux BOOTIF=$bootif
-initrd tftp://$SRV_ADDR/initrd.img
+kernel tftp://$addr/vmlinuz initrd=initrd.img console=ttyS0,115200 quiet panic=-1 lab.dhcp=1 lab.profile=lab-linux BOOTIF=$bootif
+initrd tftp://$addr/initrd.img
 boot
 IPXE
-    local args=(--conf-file=/dev/null --port=0 --interface="$SRV_IF" --bind-interfaces --log-dhcp
+    local args=(--conf-file=/dev/null --port=0 --interface="$ifname" --bind-interfaces --log-dhcp
         --log-facility="$LAB_STATE/reference.log" --pid-file="$LAB_STATE/reference.pid"
         --enable-tftp --tftp-root="$root" --dhcp-leasefile="$LAB_STATE/reference.leases"
         --dhcp-match=set:ipxe,175 --dhcp-userclass=set:ipxe,iPXE
         --dhcp-match=set:efi64,option:client-arch,7 --dhcp-match=set:efi64,option:client-arch,9
         "--dhcp-host=$mac,set:known")
     if [ "$mode" = full ]; then
-        args+=(--dhcp-range="10.$LAB_VLAN.0.100,10.$LAB_VLAN.0.199,255.255.255.0,1h"
+        args+=(--dhcp-range="$net.100,$net.199,255.255.255.0,1h"
             --dhcp-boot=tag:known,tag:ipxe,lab.ipxe
             --dhcp-boot=tag:known,tag:!ipxe,tag:efi64,ipxe.efi
             --dhcp-boot=tag:known,tag:!ipxe,tag:!efi64,undionly.kpxe)
     else
-        args+=(--dhcp-range="10.$LAB_VLAN.0.0,proxy"
+        args+=(--dhcp-range="$net.0,proxy"
             "--pxe-service=tag:known,tag:ipxe,x86PC,lab,lab.ipxe"
             "--pxe-service=tag:known,tag:!ipxe,x86PC,lab,undionly.kpxe"
             "--pxe-service=tag:known,tag:ipxe,BC_EFI,lab,lab.ipxe"
@@ -309,8 +318,97 @@ IPXE
             "--pxe-service=tag:known,tag:!ipxe,x86-64_EFI,lab,ipxe.efi")
     fi
     kill_pidfile "$LAB_STATE/reference.pid"
-    ip netns exec "$NS_SRV" dnsmasq "${args[@]}"
+    ip netns exec "$(ns "$id" "$where")" dnsmasq "${args[@]}"
     echo "REFERENCE_PID=$(cat "$LAB_STATE/reference.pid")"
+}
+
+# The `pxe` command line: $PXE, else `pxe` on PATH, else the repo's build output (apphost or dll).
+pxe_cmd() {
+    if [ -n "${PXE:-}" ]; then echo "$PXE"; return; fi
+    if command -v pxe >/dev/null 2>&1; then command -v pxe; return; fi
+    local c
+    for c in "$REPO_ROOT"/src/PxeServer.Host/bin/Release/net10.0/pxe "$REPO_ROOT"/src/PxeServer.Host/bin/Debug/net10.0/pxe; do
+        [ -x "$c" ] && { echo "$c"; return; }
+    done
+    die "no pxe binary: set PXE or build src/PxeServer.Host"
+}
+
+cmd_catalog() {
+    local dir="${1:?catalog dir}" mac=de:00:00:00:00:de; shift
+    while [ $# -gt 0 ]; do case "$1" in --mac) mac="$2"; shift 2 ;; *) die "catalog: unknown argument $1" ;; esac; done
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    PXE="${PXE:-$(pxe_cmd 2>/dev/null || true)}" "$REPO_ROOT/scripts/build-sample-profile.sh" --catalog "$dir" >/dev/null
+    if [ -x "$REPO_ROOT/scripts/install-loaders.sh" ]; then
+        "$REPO_ROOT/scripts/install-loaders.sh" "$dir" >&2
+    else
+        # Until the catalog's installer exists: the iPXE loaders from Debian's `ipxe`, laid out as docs/catalog.md says.
+        mkdir -p "$dir/loaders"
+        cp -f /usr/lib/ipxe/undionly.kpxe /usr/lib/ipxe/ipxe.efi /usr/lib/ipxe/snponly.efi "$dir/loaders/"
+        (cd "$dir/loaders" && sha256sum undionly.kpxe ipxe.efi snponly.efi > SHA256SUMS)
+    fi
+    local pxe; pxe=$(pxe_cmd 2>/dev/null || true)
+    # shellcheck disable=SC2086
+    if [ -n "$pxe" ] && $pxe hosts add --help 2>/dev/null | grep -q -- --firmware; then
+        $pxe hosts remove "$mac" --catalog "$dir" >/dev/null 2>&1 || true
+        $pxe hosts add "$mac" lab-linux --name vmi-pxe-boot --catalog "$dir" >&2
+    else
+        printf 'hosts:\n  - mac: %s\n    profile: lab-linux\n    name: vmi-pxe-boot\n' "$mac" > "$dir/.hosts.yaml.tmp"
+        mv "$dir/.hosts.yaml.tmp" "$dir/hosts.yaml"
+    fi
+    echo "CATALOG=$dir"
+}
+
+cmd_serve() {
+    need_root
+    local id="${1:?lab id}" mode="${2:?full|proxy}"; shift 2
+    local catalog="" where=srv extra=()
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --catalog) catalog="$2"; shift 2 ;;
+            --ns) where="$2"; shift 2 ;;
+            *) extra+=("$1"); shift ;;
+        esac
+    done
+    [ -n "$catalog" ] || die "serve: --catalog DIR"
+    load_env "$id"
+    local ifname addr net cfg
+    if [ "$where" = wrong ]; then ifname=$WRONG_IF; addr=$WRONG_ADDR; net="10.$LAB_WRONG_VLAN.0"
+    else ifname=$SRV_IF; addr=$SRV_ADDR; net="10.$LAB_VLAN.0"; fi
+    cfg="$LAB_STATE/pxeserver-$where-$mode.yaml"
+    cat > "$cfg" <<YAML
+# Generated by scripts/lab.sh for lab $id ($LAB_MODE): the server's port of the lab switch.
+server:
+  interface: $ifname
+  address: $addr
+dhcp:
+  mode: $mode
+  unknownClients: ignore
+  leaseStore: $LAB_STATE/leases-$where.db
+  pool:
+    start: $net.100
+    end: $net.199
+    subnetMask: 255.255.255.0
+    leaseTime: 3600
+tftp:
+  root: $catalog
+catalog:
+  path: $catalog
+  watch: false
+kubevirt:
+  bridge: br1
+  vlan: $LAB_VLAN
+  nadName: pxe-net-conf
+YAML
+    echo "CONFIG=$cfg" >&2
+    local pxe; pxe=$(pxe_cmd)
+    # shellcheck disable=SC2086
+    exec ip netns exec "$(ns "$id" "$where")" $pxe serve --config "$cfg" "${extra[@]}"
+}
+
+cmd_stop() { # stop a daemon the lab started (dhcp, reference)
+    local id="${1:?lab id}" what="${2:?dhcp|reference}"
+    kill_pidfile "$(state "$id")/$what.pid"
 }
 
 cmd_capture() {
@@ -332,7 +430,10 @@ case "${1:-}" in
     vm) shift; cmd_vm "$@" ;;
     dhcp) shift; cmd_dhcp "$@" ;;
     reference) shift; cmd_reference "$@" ;;
+    catalog) shift; cmd_catalog "$@" ;;
+    serve) shift; cmd_serve "$@" ;;
+    stop) shift; cmd_stop "$@" ;;
     capture) shift; cmd_capture "$@" ;;
     exec) shift; cmd_exec "$@" ;;
-    *) sed -n '2,16p' "$0"; exit 2 ;;
+    *) sed -n '2,21p' "$0"; exit 2 ;;
 esac
