@@ -3,9 +3,14 @@
 # one summary line "N passed, N failed, N skipped". Extra arguments go to `dotnet test`
 # (e.g. ./test.sh --filter "FullyQualifiedName~Tftp").
 # Under CI=true a test whose prerequisite (a Debian tool, root) is missing FAILS; elsewhere it skips
-# and says why. .ci/run installs every prerequisite first.
+# and says why. Run as root (sudo ./test.sh) so that it can install them (scripts/prereqs.sh).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+# Install prerequisites first (Debian packages, NuGet, sample boot files) unless told not to.
+if [ "${PXE_SKIP_PREREQS:-0}" != "1" ]; then
+  bash scripts/prereqs.sh || { echo "test.sh: installing prerequisites failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
 results="$(mktemp -d -t pxe-test-XXXXXX)"
 trap 'rm -rf "$results"' EXIT
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a clean Debian machine: the Debian packages listed in
+# .ci/packages-*.txt (one area each), NuGet packages (dotnet restore), then every .ci/prepare-*.sh
+# (artefacts built from Debian packages, e.g. the sample boot profile; never committed).
+# Idempotent and quick when everything is already there. Needs root for apt-get.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export DEBIAN_FRONTEND=noninteractive DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+step() { printf '=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+mapfile -t pkgs < <(cat .ci/packages-*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "prereqs: not root, cannot install: ${missing[*]} (tests that need them will skip, or fail under CI=true)" >&2
+  else
+    step "apt-get install ${missing[*]}"
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+step "dotnet restore"
+dotnet restore PxeServer.sln -v q
+
+for s in .ci/prepare-*.sh; do
+  [ -f "$s" ] || continue
+  step "prepare: $s"
+  bash "$s"
+done
