@@ -33,6 +33,15 @@ public sealed class TftpOptions
     /// <summary>Retransmissions of one block before the session is abandoned.</summary>
     public int MaxRetries { get; set; } = 5;
 
+    /// <summary>New read requests accepted per second across all clients (token bucket, burst of one second); 0 = unlimited.</summary>
+    public int RequestsPerSecond { get; set; } = 1000;
+
+    /// <summary>Bytes of hot files kept in memory (one kernel read once for a whole boot storm); 0 disables the cache.</summary>
+    public long CacheMaxBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>Largest single file cached; larger files are read block by block from the page cache.</summary>
+    public long CacheMaxFileBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Accept write requests, into <see cref="UploadRoot"/> only. Off by default.</summary>
     public bool AllowUploads { get; set; }
 
@@ -80,6 +89,16 @@ public sealed class TftpOptions
         if (MaxRetries is < 0 or > 100)
         {
             errors.Add($"tftp.maxRetries: {MaxRetries} is outside 0..100");
+        }
+
+        if (RequestsPerSecond < 0)
+        {
+            errors.Add($"tftp.requestsPerSecond: {RequestsPerSecond} must be 0 (unlimited) or more");
+        }
+
+        if (CacheMaxBytes < 0 || CacheMaxFileBytes < 0)
+        {
+            errors.Add("tftp.cacheMaxBytes / tftp.cacheMaxFileBytes: must be 0 or more");
         }
 
         if (AllowUploads && string.IsNullOrWhiteSpace(UploadRoot))

@@ -1,0 +1,537 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PxeServer.Protocols.Tftp;
+using PxeServer.Tftp.Engine;
+using PxeServer.Tftp.Files;
+using PxeServer.Tftp.Transport;
+using PxeServer.Transport;
+
+namespace PxeServer.Tftp;
+
+/// <summary>
+/// The TFTP server: port 69 (<c>tftp.port</c>) takes read requests only; each transfer gets its own
+/// ephemeral UDP socket (its TID), an async receive loop, and a place on one shared retransmission tick.
+/// Files come from an optional <see cref="IVirtualFileProvider"/> first, then the confined disk root.
+/// </summary>
+public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
+{
+    private const int ReplyBufferSize = 600;
+    private const int LoopbackBlockCap = TftpRequestOptions.MaxBlockSize;
+    private const int IpUdpTftpOverhead = 20 + 8 + 4;
+
+    private readonly TftpOptions _options;
+    private readonly ServerOptions _server;
+    private readonly ILogger<TftpServer> _logger;
+    private readonly IVirtualFileProvider? _virtualFiles;
+    private readonly LogThrottle _throttle;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<IPEndPoint, ServerSession> _sessions = [];
+    private readonly Dictionary<IPAddress, int> _perClient = [];
+    private readonly byte[] _reply = new byte[ReplyBufferSize];
+    private readonly Dictionary<IPAddress, int> _mtuByAddress = [];
+    private int? _interfaceMtu;
+    private Socket? _listener;
+    private DiskFileSource? _disk;
+    private TftpSessionScheduler? _scheduler;
+    private CancellationTokenSource? _stopping;
+    private Task? _listenTask;
+    private IReadOnlyList<ListenerInfo> _listeners = [];
+    private double _tokens;
+    private long _lastRefill;
+
+    /// <summary>Creates the server; nothing is bound until <see cref="StartAsync"/>.</summary>
+    public TftpServer(IOptions<TftpOptions> options, IOptions<ServerOptions> server, ILogger<TftpServer> logger, TimeProvider time, IVirtualFileProvider? virtualFiles = null)
+    {
+        _options = options.Value;
+        _server = server.Value;
+        _logger = logger;
+        Time = time;
+        _virtualFiles = virtualFiles;
+        _throttle = new LogThrottle(time, 20);
+    }
+
+    /// <summary>Raised after every transfer ends (on a pool thread; keep it quick).</summary>
+    public event Action<TftpTransferRecord>? TransferFinished;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<ListenerInfo> Listeners => _listeners;
+
+    /// <summary>Counters since start.</summary>
+    public TftpStatistics Statistics { get; } = new();
+
+    /// <summary>The bound request endpoint (with the real port when 0 was configured), or null before start.</summary>
+    public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
+
+    internal TimeProvider Time { get; }
+
+    /// <inheritdoc/>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            return Task.CompletedTask;
+        }
+
+        string root = Path.GetFullPath(_options.Root);
+        string realRoot = NativeFile.RealPath(root) is { } r && Directory.Exists(r)
+            ? r
+            : throw new ListenerStartException($"tftp.root '{root}' is not a directory");
+        _disk = new DiskFileSource(realRoot, _options.CacheMaxBytes, _options.CacheMaxFileBytes);
+        if (_options.AllowUploads)
+        {
+            Log.UploadsNotImplemented(_logger);
+        }
+
+        var address = string.IsNullOrEmpty(_server.Address) ? IPAddress.Any : IPAddress.Parse(_server.Address);
+        LoadMtus();
+        var endpoint = new IPEndPoint(address, _options.Port);
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (!string.IsNullOrEmpty(_server.Interface))
+            {
+                try
+                {
+                    UdpSessionTransport.BindToDevice(socket, _server.Interface);
+                }
+                catch (SocketException e)
+                {
+                    throw new ListenerStartException($"tftp: cannot bind to interface '{_server.Interface}' ({e.Message}; it must exist, and SO_BINDTODEVICE needs root or CAP_NET_RAW)", e);
+                }
+            }
+
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
+            socket.Bind(endpoint);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            string why = e.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => "is already in use",
+                SocketError.AccessDenied => "needs root or CAP_NET_BIND_SERVICE",
+                SocketError.AddressNotAvailable => "is not an address of this host",
+                _ => "cannot be bound: " + e.Message,
+            };
+            throw new ListenerStartException($"tftp: udp {endpoint} {why}", e);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        _listener = socket;
+        var bound = (IPEndPoint)socket.LocalEndPoint!;
+        _listeners = [new ListenerInfo("tftp", bound.Address.ToString(), bound.Port, string.IsNullOrEmpty(_server.Interface) ? null : _server.Interface)];
+        _scheduler = new TftpSessionScheduler(Time, TimeSpan.FromMilliseconds(100));
+        _stopping = new CancellationTokenSource();
+        _lastRefill = Time.GetTimestamp();
+        _tokens = _options.RequestsPerSecond;
+        _listenTask = Task.Run(() => ListenAsync(_stopping.Token), CancellationToken.None);
+        Log.Listening(_logger, _listeners[0].ToString(), realRoot);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is null)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        _listener?.Dispose();
+        if (_listenTask is not null)
+        {
+            await _listenTask.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        ServerSession[] live;
+        lock (_gate)
+        {
+            live = [.. _sessions.Values];
+        }
+
+        foreach (var session in live)
+        {
+            session.Engine.Abort("Server shutting down");
+            session.Close(TftpSessionStatus.Failed);
+        }
+
+        _scheduler?.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _stopping?.Cancel();
+        _listener?.Dispose();
+        _scheduler?.Dispose();
+        _stopping?.Dispose();
+    }
+
+    internal void OnForeignTid(ServerSession session, SocketAddress from)
+    {
+        Interlocked.Increment(ref Statistics._foreignTid);
+        if (_throttle.Allow(_logger))
+        {
+            Log.Dropped(_logger, session.ClientEndPoint, $"datagram from a wrong TID ({from}) answered with ERROR 5");
+        }
+    }
+
+    internal void OnSessionNoise(ServerSession session, SocketAddress from, string reason)
+    {
+        Interlocked.Increment(ref Statistics._malformed);
+        if (_throttle.Allow(_logger))
+        {
+            Log.Dropped(_logger, session.ClientEndPoint, reason);
+        }
+    }
+
+    internal void OnSessionClosed(ServerSession session, TftpSessionStatus status)
+    {
+        lock (_gate)
+        {
+            _sessions.Remove(session.ClientEndPoint);
+            var ip = session.ClientEndPoint.Address;
+            if (_perClient.TryGetValue(ip, out int n))
+            {
+                if (n <= 1)
+                {
+                    _perClient.Remove(ip);
+                }
+                else
+                {
+                    _perClient[ip] = n - 1;
+                }
+            }
+
+            Statistics.ActiveSessions = _sessions.Count;
+        }
+
+        _scheduler?.Remove(session);
+        var engine = session.Engine;
+        Interlocked.Add(ref Statistics._retransmissions, engine.Retransmissions);
+        Interlocked.Add(ref Statistics._dataPackets, engine.DataPacketsSent);
+        string outcome;
+        switch (status)
+        {
+            case TftpSessionStatus.Completed:
+                Interlocked.Increment(ref Statistics._sessionsCompleted);
+                Interlocked.Add(ref Statistics._bytesSent, session.Length);
+                outcome = "completed";
+                break;
+            case TftpSessionStatus.AbortedByClient:
+                Interlocked.Increment(ref Statistics._sessionsAborted);
+                outcome = $"aborted by client (ERROR {(int)engine.ClientError})";
+                break;
+            case TftpSessionStatus.TimedOut:
+                Interlocked.Increment(ref Statistics._sessionsTimedOut);
+                outcome = "timed out";
+                break;
+            default:
+                Interlocked.Increment(ref Statistics._sessionsFailed);
+                outcome = "failed";
+                break;
+        }
+
+        var elapsed = Time.GetElapsedTime(session.StartTimestamp);
+        Log.SessionEnded(_logger, session.ClientEndPoint, session.File, outcome, (long)elapsed.TotalMilliseconds, engine.AcknowledgedBlocks, engine.TotalBlocks, engine.Retransmissions);
+        TransferFinished?.Invoke(new TftpTransferRecord(session.ClientEndPoint.Address, session.File, session.Length, outcome, elapsed));
+    }
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
+        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        var listener = _listener!;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            SocketReceiveMessageFromResult result;
+            try
+            {
+                result = await listener.ReceiveMessageFromAsync(buffer, SocketFlags.None, any, cancellationToken);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.MessageSize or SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.NoBufferSpaceAvailable)
+            {
+                // Transient: a truncated giant datagram or an ICMP error from an earlier reply.
+                Interlocked.Increment(ref Statistics._malformed);
+                continue;
+            }
+            catch (SocketException e)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                Log.SocketError(_logger, _listeners[0].ToString(), e.SocketErrorCode.ToString());
+                await Task.Delay(TimeSpan.FromMilliseconds(100), Time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var remote = (IPEndPoint)result.RemoteEndPoint;
+            var local = result.PacketInformation.Address ?? IPAddress.Any;
+            HandleRequest(buffer.AsSpan(0, result.ReceivedBytes), remote, local, cancellationToken);
+        }
+    }
+
+    private void HandleRequest(ReadOnlySpan<byte> datagram, IPEndPoint remote, IPAddress local, CancellationToken cancellationToken)
+    {
+        if (!TftpPacket.TryReadRequest(datagram, out var request))
+        {
+            Interlocked.Increment(ref Statistics._malformed);
+            if (_throttle.Allow(_logger))
+            {
+                Log.Dropped(_logger, remote, $"not a valid request ({datagram.Length} bytes)");
+            }
+
+            return;
+        }
+
+        string shown = PrintableName(request.FileName);
+        if (request.Opcode == TftpOpcode.Wrq)
+        {
+            Interlocked.Increment(ref Statistics._refusedWrite);
+            Refuse(remote, shown, "write request", TftpErrorCode.AccessViolation, "Write not permitted");
+            return;
+        }
+
+        if (request.Mode == TftpMode.Mail)
+        {
+            Interlocked.Increment(ref Statistics._refusedOther);
+            Refuse(remote, shown, "mail mode", TftpErrorCode.IllegalOperation, "Mail mode not supported");
+            return;
+        }
+
+        if (!TakeToken())
+        {
+            Interlocked.Increment(ref Statistics._refusedRateLimited);
+            if (_throttle.Allow(_logger))
+            {
+                Log.Refused(_logger, remote, shown, "request-rate limit (dropped; the client will retry)");
+            }
+
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_sessions.ContainsKey(remote))
+            {
+                // A retransmitted RRQ of a live transfer: the session's own timer answers it.
+                Interlocked.Increment(ref Statistics._refusedOther);
+                return;
+            }
+
+            if (_sessions.Count >= _options.MaxSessions || (_perClient.TryGetValue(remote.Address, out int mine) && mine >= _options.MaxSessionsPerClient))
+            {
+                Interlocked.Increment(ref Statistics._refusedBusy);
+                Refuse(remote, shown, _sessions.Count >= _options.MaxSessions ? "tftp.maxSessions reached" : "tftp.maxSessionsPerClient reached", TftpErrorCode.NotDefined, "Server busy");
+                return;
+            }
+        }
+
+        if (!TftpPath.TryNormalize(request.FileName, out string path, out string reason))
+        {
+            NotFound(remote, shown, "forbidden: " + reason);
+            return;
+        }
+
+        ITftpFileContent? content;
+        string source;
+        if (_virtualFiles is not null && _virtualFiles.TryGet(path, remote.Address, out var memory))
+        {
+            content = new MemoryFileContent(memory);
+            source = " (virtual)";
+        }
+        else
+        {
+            var found = _disk!.TryOpen(path, out content, out string detail);
+            if (found != FileLookupResult.Found)
+            {
+                NotFound(remote, shown, (found == FileLookupResult.Forbidden ? "forbidden: " : "missing: ") + detail);
+                return;
+            }
+
+            source = string.Empty;
+        }
+
+        if (request.Mode == TftpMode.NetAscii)
+        {
+            content = ToNetAscii(content!);
+        }
+
+        int maxBlock = Math.Min(_options.MaxBlockSize, BlockCapFor(local));
+        var parameters = TftpTransferParameters.Negotiate(request.Options, content!.Length, maxBlock, _options.MaxWindowSize, _options.TimeoutSeconds);
+        Socket socket;
+        try
+        {
+            int sendBuffer = parameters.WindowSize > 1 ? (int)Math.Min(8L << 20, (long)(parameters.BlockSize + 64) * parameters.WindowSize * 2) : 0;
+            socket = UdpSessionTransport.OpenSocket(local.Equals(IPAddress.Any) ? IPAddress.Any : local, _server.Interface, sendBuffer);
+        }
+        catch (SocketException e)
+        {
+            content.Dispose();
+            Log.SocketError(_logger, "session socket", e.SocketErrorCode.ToString());
+            Refuse(remote, shown, "no session socket", TftpErrorCode.NotDefined, "Server busy");
+            return;
+        }
+
+        long now = Time.GetTimestamp();
+        var session = new ServerSession(this, socket, content, remote, path, parameters, Time.TimestampFrequency, _options.MaxRetries, now);
+        lock (_gate)
+        {
+            _sessions[remote] = session;
+            _perClient[remote.Address] = _perClient.GetValueOrDefault(remote.Address) + 1;
+            Statistics.ActiveSessions = _sessions.Count;
+        }
+
+        Interlocked.Increment(ref Statistics._sessionsStarted);
+        Log.SessionStarted(_logger, remote, path, content.Length, parameters.BlockSize, parameters.WindowSize, source);
+        var status = session.Engine.Start(now);
+        if (status != TftpSessionStatus.Active)
+        {
+            session.Close(status);
+            return;
+        }
+
+        _scheduler!.Add(session);
+        _ = session.RunAsync(cancellationToken);
+    }
+
+    private static MemoryFileContent ToNetAscii(ITftpFileContent content)
+    {
+        using (content)
+        {
+            var raw = DiskFileSource.ReadAll(content);
+            var encoded = new byte[NetAscii.GetEncodedLength(raw)];
+            NetAscii.TryEncode(raw, encoded, out _);
+            return new MemoryFileContent(encoded);
+        }
+    }
+
+    private void NotFound(IPEndPoint remote, string shown, string reason)
+    {
+        // Missing and forbidden look the same to the client: no existence oracle. The log tells which.
+        Interlocked.Increment(ref Statistics._refusedNotFound);
+        Refuse(remote, shown, reason, TftpErrorCode.FileNotFound, "File not found");
+    }
+
+    private void Refuse(IPEndPoint remote, string shown, string reason, TftpErrorCode code, string message)
+    {
+        if (_throttle.Allow(_logger))
+        {
+            Log.Refused(_logger, remote, shown, reason);
+        }
+
+        if (TftpPacket.TryWriteError(_reply, code, message, out int written))
+        {
+            try
+            {
+                _listener!.SendTo(_reply.AsSpan(0, written), SocketFlags.None, remote);
+            }
+            catch (SocketException)
+            {
+            }
+        }
+    }
+
+    private bool TakeToken()
+    {
+        int rate = _options.RequestsPerSecond;
+        if (rate <= 0)
+        {
+            return true;
+        }
+
+        long now = Time.GetTimestamp();
+        _tokens = Math.Min(rate, _tokens + ((now - _lastRefill) * (double)rate / Time.TimestampFrequency));
+        _lastRefill = now;
+        if (_tokens < 1)
+        {
+            return false;
+        }
+
+        _tokens--;
+        return true;
+    }
+
+    private int BlockCapFor(IPAddress local)
+    {
+        if (_interfaceMtu is int forced)
+        {
+            return forced - IpUdpTftpOverhead;
+        }
+
+        if (IPAddress.IsLoopback(local))
+        {
+            return LoopbackBlockCap;
+        }
+
+        return _mtuByAddress.TryGetValue(local, out int mtu) ? mtu - IpUdpTftpOverhead : int.MaxValue;
+    }
+
+    private void LoadMtus()
+    {
+        try
+        {
+            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                int mtu;
+                try
+                {
+                    mtu = nic.GetIPProperties().GetIPv4Properties()?.Mtu ?? 0;
+                }
+                catch (NetworkInformationException)
+                {
+                    continue;
+                }
+
+                if (mtu <= IpUdpTftpOverhead + TftpRequestOptions.MinBlockSize)
+                {
+                    continue;
+                }
+
+                if (nic.Name == _server.Interface)
+                {
+                    _interfaceMtu = mtu;
+                }
+
+                foreach (var address in nic.GetIPProperties().UnicastAddresses)
+                {
+                    if (address.Address.AddressFamily == AddressFamily.InterNetwork)
+                    {
+                        _mtuByAddress[address.Address] = mtu;
+                    }
+                }
+            }
+        }
+        catch (NetworkInformationException)
+        {
+            // No MTU knowledge: blksize is capped by config only.
+        }
+    }
+
+    private static string PrintableName(ReadOnlySpan<byte> name)
+    {
+        Span<char> chars = stackalloc char[Math.Min(name.Length, 200)];
+        for (int i = 0; i < chars.Length; i++)
+        {
+            byte b = name[i];
+            chars[i] = b is >= 0x20 and < 0x7f ? (char)b : '?';
+        }
+
+        return new string(chars);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using PxeServer.Protocols.Tftp;
+using PxeServer.Tftp.Engine;
+
+namespace PxeServer.Tftp.Transport;
+
+/// <summary>
+/// A live transfer: the engine session plus its socket and buffers. One async receive loop per session
+/// (no thread: the loop awaits the socket's cached receive operation, so steady state allocates nothing)
+/// and the server's single scheduler tick for retransmissions.
+/// </summary>
+internal sealed class ServerSession : ITftpTickable
+{
+    private static readonly byte[] s_unknownTid = BuildError(TftpErrorCode.UnknownTransferId, "Unknown transfer ID");
+
+    private readonly TftpServer _server;
+    private readonly Socket _socket;
+    private readonly ITftpFileContent _content;
+    private readonly SocketAddress _client;
+    private readonly byte[] _sendBuffer;
+    private int _closed;
+
+    public ServerSession(TftpServer server, Socket socket, ITftpFileContent content, IPEndPoint client, string file, TftpTransferParameters parameters, long timestampFrequency, int maxRetries, long startTimestamp)
+    {
+        _server = server;
+        _socket = socket;
+        _content = content;
+        _client = client.Serialize();
+        ClientEndPoint = client;
+        File = file;
+        StartTimestamp = startTimestamp;
+        _sendBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(parameters.BlockSize + TftpPacket.DataHeaderSize, 1024));
+        Transport = new UdpSessionTransport(socket, _client);
+        Engine = new TftpSendSession(Transport, content, parameters, _sendBuffer, timestampFrequency, maxRetries);
+    }
+
+    public IPEndPoint ClientEndPoint { get; }
+
+    public string File { get; }
+
+    public long StartTimestamp { get; }
+
+    public TftpSendSession Engine { get; }
+
+    public UdpSessionTransport Transport { get; }
+
+    public long Length => _content.Length;
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        byte[] receive = ArrayPool<byte>.Shared.Rent(2048);
+        var from = new SocketAddress(AddressFamily.InterNetwork);
+        try
+        {
+            while (!IsClosed)
+            {
+                int received;
+                try
+                {
+                    received = await _socket.ReceiveFromAsync(receive.AsMemory(), SocketFlags.None, from, cancellationToken);
+                }
+                catch (SocketException e) when (!IsClosed && e.SocketErrorCode is SocketError.MessageSize or SocketError.ConnectionReset or SocketError.ConnectionRefused)
+                {
+                    // Oversized datagram, or an ICMP error from an earlier send: not fatal to the transfer.
+                    _server.OnSessionNoise(this, from, "oversized datagram or ICMP error");
+                    continue;
+                }
+
+                if (!from.Equals(_client))
+                {
+                    // RFC 1350 §4: a wrong TID gets ERROR 5; the transfer goes on undisturbed.
+                    _server.OnForeignTid(this, from);
+                    try
+                    {
+                        _socket.SendTo(s_unknownTid, SocketFlags.None, from);
+                    }
+                    catch (SocketException)
+                    {
+                    }
+
+                    continue;
+                }
+
+                var status = Engine.OnDatagram(receive.AsSpan(0, received), _server.Time.GetTimestamp());
+                if (status != TftpSessionStatus.Active)
+                {
+                    Close(status);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || (e is SocketException && IsClosed))
+        {
+            // Closed by completion, timeout or shutdown.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(receive);
+            Close(Engine.Status == TftpSessionStatus.Active ? TftpSessionStatus.Failed : Engine.Status);
+        }
+    }
+
+    public bool OnTick(long now)
+    {
+        if (IsClosed)
+        {
+            return false;
+        }
+
+        var status = Engine.OnTick(now);
+        if (status == TftpSessionStatus.Active)
+        {
+            return true;
+        }
+
+        Close(status);
+        return false;
+    }
+
+    public void Close(TftpSessionStatus status)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        // The engine no longer writes into the send buffer once its status is not Active.
+        _socket.Dispose();
+        _content.Dispose();
+        ArrayPool<byte>.Shared.Return(_sendBuffer);
+        _server.OnSessionClosed(this, status);
+    }
+
+    private static byte[] BuildError(TftpErrorCode code, string message)
+    {
+        var buffer = new byte[64];
+        TftpPacket.TryWriteError(buffer, code, message, out int written);
+        return buffer[..written];
+    }
+}
