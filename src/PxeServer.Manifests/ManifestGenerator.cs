@@ -85,11 +85,7 @@ public static partial class ManifestGenerator
                 problems.Add($"{who}: name '{name}' is not a DNS-1123 label (a-z, 0-9 and '-', at most 63 characters, alphanumeric at both ends); it becomes the VM name");
             }
 
-            var orders = BootOrders(BuildInstanceSpec(host, options));
-            foreach (var dup in orders.GroupBy(o => o).Where(g => g.Count() > 1))
-            {
-                problems.Add($"{who}: boot order {dup.Key} is used by {dup.Count()} devices; KubeVirt needs unique boot orders");
-            }
+            problems.AddRange(CheckBootOrders(BuildInstanceSpec(host, options), who));
         }
 
         foreach (var dup in selected.GroupBy(h => h.Mac).Where(g => g.Count() > 1))
@@ -415,6 +411,11 @@ public static partial class ManifestGenerator
 
         return meta;
     }
+
+    /// <summary>KubeVirt: "Each interface or disk that has a boot order must have a unique value."</summary>
+    internal static IEnumerable<string> CheckBootOrders(YamlMap instanceSpec, string who) =>
+        BootOrders(instanceSpec).GroupBy(o => o).Where(g => g.Count() > 1)
+            .Select(dup => $"{who}: boot order {dup.Key} is used by {dup.Count()} devices; KubeVirt needs unique boot orders");
 
     private static List<long> BootOrders(YamlMap instanceSpec)
     {
