@@ -176,6 +176,15 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         _stopping?.Dispose();
     }
 
+    /// <summary>The session sockets (TIDs) of live transfers, for tests and status.</summary>
+    internal IReadOnlyList<IPEndPoint> SessionEndPoints()
+    {
+        lock (_gate)
+        {
+            return [.. _sessions.Values.Select(s => s.LocalEndPoint)];
+        }
+    }
+
     internal void OnForeignTid(ServerSession session, SocketAddress from)
     {
         Interlocked.Increment(ref Statistics._foreignTid);

@@ -29,6 +29,7 @@ internal sealed class ServerSession : ITftpTickable
         _content = content;
         _client = client.Serialize();
         ClientEndPoint = client;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         File = file;
         StartTimestamp = startTimestamp;
         _sendBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(parameters.BlockSize + TftpPacket.DataHeaderSize, 1024));
@@ -37,6 +38,8 @@ internal sealed class ServerSession : ITftpTickable
     }
 
     public IPEndPoint ClientEndPoint { get; }
+
+    public IPEndPoint LocalEndPoint { get; }
 
     public string File { get; }
 
