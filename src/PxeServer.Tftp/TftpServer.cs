@@ -167,9 +167,17 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         _scheduler?.Dispose();
     }
 
+    private int _disposed;
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        // The container disposes this instance once per registration (singleton, hosted service, listener source).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping?.Cancel();
         _listener?.Dispose();
         _scheduler?.Dispose();
