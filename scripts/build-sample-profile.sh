@@ -17,7 +17,7 @@ source "$(dirname "$0")/lib/common.sh"
 CATALOG="$REPO_ROOT/boot-images"
 INSTALL=1
 # ${profile} is rendered by the server (docs/catalog.md, "Command-line variables").
-CMDLINE='console=ttyS0,115200 quiet panic=-1 lab.dhcp=1 lab.profile=${profile}'
+CMDLINE='console=ttyS0,115200 quiet panic=-1 lab.dhcp=1 lab.profile=${profile} hostname=${hostname}'
 while [ $# -gt 0 ]; do
     case "$1" in
         --catalog) CATALOG="$2"; shift 2 ;;

@@ -293,7 +293,7 @@ cmd_reference() {
     # The same kernel command line our server renders for lab-linux (docs/catalog.md).
     cat > "$root/lab.ipxe" <<IPXE
 #!ipxe
-kernel tftp://$addr/vmlinuz initrd=initrd.img console=ttyS0,115200 quiet panic=-1 lab.dhcp=1 lab.profile=lab-linux BOOTIF=$bootif
+kernel tftp://$addr/vmlinuz initrd=initrd.img console=ttyS0,115200 quiet panic=-1 lab.dhcp=1 lab.profile=lab-linux hostname=vmi-pxe-boot BOOTIF=$bootif
 initrd tftp://$addr/initrd.img
 boot
 IPXE

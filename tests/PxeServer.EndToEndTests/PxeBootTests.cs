@@ -77,10 +77,13 @@ public sealed class PxeBootTests
         Assert.True(r.IpAddr?.Contains("link/ether " + BootRun.LabMac, StringComparison.Ordinal) == true, "ip addr does not show the MAC\n" + why);
         if (mode == "proxy")
         {
-            // ProxyDHCP never hands out an address: every reply from the server under test has yiaddr 0.0.0.0.
-            var leaked = r.ClientWire.Where(p => p.IsDhcpReply && p.Source.Equals(r.ServerAddress) &&
-                p.YourAddress is { } y && !y.Equals(System.Net.IPAddress.Any)).ToList();
-            Assert.True(leaked.Count == 0, "the ProxyDHCP server offered an address:\n" + string.Join('\n', leaked));
+            // ProxyDHCP never hands out an address and never NAKs: its OFFERs carry yiaddr 0.0.0.0, and its ACKs on
+            // port 4011 at most echo the address the VLAN's own DHCP server leased (the client's ciaddr).
+            var dhcpServer = System.Net.IPAddress.Parse(_lab.Env["DHCP_ADDR"]);
+            var leased = r.ClientWire.Where(p => p.IsDhcpReply && p.Source.Equals(dhcpServer)).Select(p => p.YourAddress).ToHashSet();
+            var leaked = r.ClientWire.Where(p => p.IsDhcpReply && p.Source.Equals(r.ServerAddress) && (p.DhcpMessageType == 6 ||
+                (p.YourAddress is { } y && !y.Equals(System.Net.IPAddress.Any) && (p.DhcpMessageType == 2 || !leased.Contains(y))))).ToList();
+            Assert.True(leaked.Count == 0, "the ProxyDHCP server offered an address or NAKed:\n" + string.Join('\n', leaked) + "\n" + why);
             Assert.Contains(r.ClientWire, p => p.IsDhcpReply && p.Source.Equals(System.Net.IPAddress.Parse(_lab.Env["DHCP_ADDR"])));
         }
     }
