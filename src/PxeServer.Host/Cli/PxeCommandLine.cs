@@ -15,7 +15,6 @@ internal static class PxeCommandLine
         // One line per command; each command lives in its own file in this folder.
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
-        root.Subcommands.Add(ManifestsCommand.Create());
 
         return root;
     }
