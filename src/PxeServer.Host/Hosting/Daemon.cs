@@ -23,7 +23,23 @@ internal static class Daemon
             return 1;
         }
 
-        using var host = Build(settings, level);
+        IHost host;
+        try
+        {
+            host = Build(settings, level);
+        }
+        catch (ConfigException e)
+        {
+            await stderr.WriteLineAsync("pxe: " + e.Message);
+            return 2;
+        }
+        catch (PxeServer.Catalog.Loading.CatalogLoadException e)
+        {
+            await stderr.WriteLineAsync("pxe: " + e.Message);
+            return 2;
+        }
+
+        using var hostScope = host;
         try
         {
             await host.StartAsync(cancellationToken);
@@ -55,6 +71,9 @@ internal static class Daemon
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(level);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        // A listener that cannot start is reported by us in one line (exit 1); the host's own stack trace is noise.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
