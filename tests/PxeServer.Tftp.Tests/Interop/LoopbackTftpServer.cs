@@ -12,10 +12,13 @@ namespace PxeServer.Tftp.Tests.Interop;
 /// <summary>The real server, in-process on 127.0.0.1 with an ephemeral port and a temporary root.</summary>
 internal sealed class LoopbackTftpServer : IAsyncDisposable
 {
-    private LoopbackTftpServer(string root, TftpServer server)
+    private readonly bool _ownsRoot;
+
+    private LoopbackTftpServer(string root, TftpServer server, bool ownsRoot)
     {
         Root = root;
         Server = server;
+        _ownsRoot = ownsRoot;
     }
 
     public string Root { get; }
@@ -26,12 +29,13 @@ internal sealed class LoopbackTftpServer : IAsyncDisposable
 
     public static async Task<LoopbackTftpServer> StartAsync(Action<TftpOptions>? configure = null, IVirtualFileProvider? virtualFiles = null, string? root = null)
     {
+        bool owns = root is null;
         root ??= Directory.CreateTempSubdirectory("pxe-tftp-").FullName;
         var options = new TftpOptions { Root = root, Port = 0, MaxSessionsPerClient = 1000, RequestsPerSecond = 0 };
         configure?.Invoke(options);
         var server = new TftpServer(Options.Create(options), Options.Create(new ServerOptions { Address = "127.0.0.1" }), NullLogger<TftpServer>.Instance, TimeProvider.System, virtualFiles);
         await server.StartAsync(CancellationToken.None);
-        return new LoopbackTftpServer(root, server);
+        return new LoopbackTftpServer(root, server, owns);
     }
 
     public string AddFile(string name, byte[] content)
@@ -46,6 +50,11 @@ internal sealed class LoopbackTftpServer : IAsyncDisposable
     {
         await Server.StopAsync(CancellationToken.None);
         Server.Dispose();
+        if (!_ownsRoot)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(Root, recursive: true);
