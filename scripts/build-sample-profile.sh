@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 
 prepare_kernel_and_busybox
-OUT="$PXE_CACHE/sample"
+OUT="$LAB_CACHE/sample"
 mkdir -p "$OUT"
 HERE="$REPO_ROOT/scripts/initramfs"
 MODULES="virtio_pci_legacy_dev virtio_pci_modern_dev virtio_ring virtio virtio_pci failover net_failover virtio_net"
@@ -58,17 +58,22 @@ echo "INITRD=$OUT/initrd.img"
 # Find a `pxe` that knows `catalog add`: $PXE, then PATH, then the repo's build output.
 find_pxe() {
     local c
-    for c in "${PXE:-}" "$(command -v pxe 2>/dev/null || true)" \
+    if [ -n "${PXE:-}" ]; then # an explicit choice is the only candidate
+        $PXE catalog add --help 2>/dev/null | grep -q -- --kernel && { echo "$PXE"; return 0; }
+        return 1
+    fi
+    for c in "$(command -v pxe 2>/dev/null || true)" \
              "$REPO_ROOT"/src/PxeServer.Host/bin/Release/net10.0/pxe "$REPO_ROOT"/src/PxeServer.Host/bin/Debug/net10.0/pxe; do
         if [ -n "$c" ] && [ -x "${c%% *}" ] && $c catalog add --help 2>/dev/null | grep -q -- --kernel; then echo "$c"; return 0; fi
     done
     return 1
 }
 
-if PXE_BIN=$(find_pxe); then
-    log "adding profile lab-linux to $CATALOG with $PXE_BIN catalog add"
+if pxe_cmdline=$(find_pxe); then
+    log "adding profile lab-linux to $CATALOG with $pxe_cmdline catalog add"
     # shellcheck disable=SC2086 # PXE may be a command line ("dotnet exec pxe.dll")
-    $PXE_BIN catalog add lab-linux --catalog "$CATALOG" --force \
+    force=(); [ -f "$CATALOG/profiles/lab-linux.yaml" ] && force=(--force)
+    $pxe_cmdline catalog add lab-linux --catalog "$CATALOG" "${force[@]}" \
         --kernel "$OUT/vmlinuz" --initrd "$OUT/initrd.img" --cmdline "$CMDLINE" \
         --description "Debian cloud kernel $KVER + busybox initramfs that prints its MAC (PXE-LAB-MARKER)" >&2
 else

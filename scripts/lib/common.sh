@@ -1,9 +1,9 @@
 # Shared helpers for the lab scripts (sourced, not executed).
-# Everything built or downloaded lives under $PXE_CACHE (default <repo>/.cache), which is git-ignored.
+# Everything built or downloaded lives under $LAB_CACHE (default <repo>/.cache), which is git-ignored.
 
 REPO_ROOT="${REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-PXE_CACHE="${PXE_CACHE:-$REPO_ROOT/.cache}"
-DEB_DIR="$PXE_CACHE/debs"
+LAB_CACHE="${LAB_CACHE:-$REPO_ROOT/.cache}"
+DEB_DIR="$LAB_CACHE/debs"
 KERNEL_META_PACKAGE="${KERNEL_META_PACKAGE:-linux-image-cloud-amd64}"
 
 log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
@@ -43,20 +43,20 @@ unpack_deb() {
 # Unpacks the cloud kernel and static busybox; sets KERNEL_DIR, KVER, VMLINUZ, MODDIR, BUSYBOX.
 prepare_kernel_and_busybox() {
     local kdeb bdeb
-    if [ -f "$PXE_CACHE/kernel/.unpacked" ] && [ -z "${PXE_REFRESH:-}" ]; then
-        KERNEL_DIR="$PXE_CACHE/kernel"
+    if [ -f "$LAB_CACHE/kernel/.unpacked" ] && [ -z "${LAB_REFRESH:-}" ]; then
+        KERNEL_DIR="$LAB_CACHE/kernel"
     else
         resolve_kernel_package
         kdeb=$(fetch_deb "$KERNEL_PKG")
-        KERNEL_DIR="$PXE_CACHE/kernel"
+        KERNEL_DIR="$LAB_CACHE/kernel"
         unpack_deb "$kdeb" "$KERNEL_DIR"
     fi
     bdeb=$(fetch_deb busybox-static)
-    unpack_deb "$bdeb" "$PXE_CACHE/busybox-static"
+    unpack_deb "$bdeb" "$LAB_CACHE/busybox-static"
     KVER=$(ls "$KERNEL_DIR/lib/modules" | head -n1)
     VMLINUZ="$KERNEL_DIR/boot/vmlinuz-$KVER"
     MODDIR="$KERNEL_DIR/lib/modules/$KVER"
-    BUSYBOX="$PXE_CACHE/busybox-static/bin/busybox"
+    BUSYBOX="$LAB_CACHE/busybox-static/bin/busybox"
     [ -f "$VMLINUZ" ] && [ -x "$BUSYBOX" ] || die "kernel or busybox missing after unpack"
 }
 

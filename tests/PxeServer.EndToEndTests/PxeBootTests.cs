@@ -6,7 +6,7 @@ namespace PxeServer.EndToEndTests;
 
 /// <summary>
 /// Real firmware PXE-boots the sample lab-linux profile through a VLAN access port (issue 7). The server under test
-/// is ours (`pxe serve`) unless PXE_E2E_SERVER=dnsmasq, which runs the same cases against the dnsmasq reference.
+/// is ours (`pxe serve`) unless LAB_E2E_SERVER=dnsmasq, which runs the same cases against the dnsmasq reference.
 /// Root, QEMU (TCG), dnsmasq, tcpdump and network access for `apt-get download` on first run are needed.
 /// </summary>
 [Collection(LabCollection.Name)]

@@ -73,7 +73,7 @@ internal static class DemoCommand
         string? lab = FindLabScript();
         if (lab is null)
         {
-            await stderr.WriteLineAsync("pxe demo: scripts/lab.sh not found: run it from the PxeServer repository (or set PXE_REPO_ROOT).");
+            await stderr.WriteLineAsync("pxe demo: scripts/lab.sh not found: run it from the PxeServer repository (or set LAB_REPO_ROOT).");
             return ExitCodes.RuntimeFailure;
         }
 
@@ -243,10 +243,10 @@ internal static class DemoCommand
         _ => "SeaBIOS + QEMU's iPXE ROM",
     };
 
-    /// <summary>scripts/lab.sh of the repository: $PXE_REPO_ROOT, the working directory or above, or above this binary.</summary>
+    /// <summary>scripts/lab.sh of the repository: $LAB_REPO_ROOT, the working directory or above, or above this binary.</summary>
     private static string? FindLabScript()
     {
-        if (Environment.GetEnvironmentVariable("PXE_REPO_ROOT") is { Length: > 0 } root)
+        if (Environment.GetEnvironmentVariable("LAB_REPO_ROOT") is { Length: > 0 } root)
         {
             string p = Path.Combine(root, "scripts", "lab.sh");
             return File.Exists(p) ? p : null;

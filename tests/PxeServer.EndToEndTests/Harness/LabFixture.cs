@@ -32,7 +32,7 @@ public sealed class LabFixture : IAsyncLifetime
     public string CatalogDir { get; private set; } = string.Empty;
 
     /// <summary>Which server the positive cases boot from: ours (default) or the dnsmasq reference.</summary>
-    public static string ServerKind => Environment.GetEnvironmentVariable("PXE_E2E_SERVER") is { Length: > 0 } s ? s : "ours";
+    public static string ServerKind => Environment.GetEnvironmentVariable("LAB_E2E_SERVER") is { Length: > 0 } s ? s : "ours";
 
     /// <summary>Checks what every lab test needs; fails under CI=true, skips elsewhere.</summary>
     public static void RequirePrerequisites()

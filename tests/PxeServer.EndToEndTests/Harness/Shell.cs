@@ -13,7 +13,7 @@ internal static class Shell
 
     private static string FindRepoRoot()
     {
-        var env = Environment.GetEnvironmentVariable("PXE_REPO_ROOT");
+        var env = Environment.GetEnvironmentVariable("LAB_REPO_ROOT");
         if (!string.IsNullOrEmpty(env))
         {
             return env;
