@@ -54,6 +54,17 @@ public sealed class EditorTests : IDisposable
     }
 
     [Fact]
+    public void AddProfile_ExistingWithoutReplace_IsRefusedAndUntouched()
+    {
+        Add();
+        string before = File.ReadAllText(Path.Combine(_cat.Dir, "profiles/lab.yaml"));
+        var e = Assert.Throws<CatalogEditException>(() => new CatalogEditor(_cat.Dir).AddProfile(
+            "lab", Path.Combine(_src, "vmlinuz"), [], "x", null, BootChain.Ipxe, true, new Dictionary<LoaderArchitecture, string>(), replace: false));
+        Assert.Contains("--force", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(_cat.Dir, "profiles/lab.yaml")));
+    }
+
+    [Fact]
     public void AddProfile_BadNameOrVariable_RefusedBeforeCopying()
     {
         Assert.Throws<CatalogEditException>(() => Add("Bad Name"));

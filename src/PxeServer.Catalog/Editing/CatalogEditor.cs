@@ -32,7 +32,7 @@ internal sealed class CatalogEditor
     /// <summary>Loads and validates the catalog (throws <see cref="CatalogLoadException"/>).</summary>
     public CatalogSnapshot Load() => CatalogLoader.Load(_dir);
 
-    /// <summary>Creates or replaces a profile: copies the files into <c>files/NAME/</c>, hashes them, writes <c>profiles/NAME.yaml</c>.</summary>
+    /// <summary>Creates (or, with <paramref name="replace"/>, replaces) a profile: copies the files into <c>files/NAME/</c>, hashes them, writes <c>profiles/NAME.yaml</c>.</summary>
     public (BootProfile Profile, bool Replaced) AddProfile(
         string name,
         string kernel,
@@ -42,8 +42,14 @@ internal sealed class CatalogEditor
         BootChain chain,
         bool bootIf,
         IReadOnlyDictionary<LoaderArchitecture, string> loaders,
-        Action<string, long, long>? progress = null)
+        Action<string, long, long>? progress = null,
+        bool replace = true)
     {
+        if (!replace && File.Exists(ProfilePath(name)))
+        {
+            throw new CatalogEditException($"profile '{name}' already exists; pass --force to replace it");
+        }
+
         if (!CatalogLoader.ProfileNameRegex().IsMatch(name))
         {
             throw new CatalogEditException($"profile name '{name}' must match [a-z0-9][a-z0-9._-]* (at most 63 characters)");

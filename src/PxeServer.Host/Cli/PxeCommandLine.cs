@@ -15,6 +15,9 @@ internal static class PxeCommandLine
         // One line per command; each command lives in its own file in this folder.
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(CatalogCommand.Create());
+        root.Subcommands.Add(HostsCommand.Create());
+        root.Subcommands.Add(ExplainCommand.Create());
 
         return root;
     }
