@@ -85,6 +85,65 @@ public sealed class DaemonProcessTests : IDisposable
         Assert.Contains("tftp.port", err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task UnderSystemd_NotifiesReadyAndStopping_AndLogsJournalStyle()
+    {
+        // Microsoft.Extensions.Hosting.Systemd recognises systemd by the parent process's name; a copy of
+        // bash named "systemd" is that parent here, and NOTIFY_SOCKET is our own datagram socket.
+        string bash = Prerequisites.RequireTool("bash", "bash");
+        string fakeSystemd = Path.Combine(_dir, "systemd");
+        File.Copy(bash, fakeSystemd);
+        string socketPath = Path.Combine(_dir, "notify.sock");
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(socketPath));
+
+        int port = FreeUdpPort();
+        string dll = Path.Combine(AppContext.BaseDirectory, "pxe.dll");
+        var psi = new ProcessStartInfo(fakeSystemd) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"dotnet '{dll}' serve --config '{EmptyConfig()}' --dhcp-mode off --address 127.0.0.1 --tftp-port {port} --tftp-root '{_dir}'; exit $?");
+        psi.Environment["NOTIFY_SOCKET"] = socketPath;
+        using var parent = Process.Start(psi)!;
+        var stdout = parent.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            Assert.Equal("READY=1", await ReceiveAsync(notify, TimeSpan.FromSeconds(30)));
+
+            using (var pgrep = Process.Start(new ProcessStartInfo("pgrep", ["-P", parent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true })!)
+            {
+                string child = (await pgrep.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken)).Trim();
+                Assert.False(string.IsNullOrEmpty(child), "the daemon is not a child of the fake systemd");
+                using var kill = Process.Start("kill", ["-TERM", child]);
+                await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+
+            Assert.Equal("STOPPING=1", await ReceiveAsync(notify, TimeSpan.FromSeconds(10)));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await parent.WaitForExitAsync(cts.Token);
+            Assert.Equal(0, parent.ExitCode);
+
+            // Journal-style lines: "<6>" is syslog priority info, no ANSI colours, no timestamps of our own.
+            string log = await stdout;
+            Assert.Contains("<6>PxeServer[1] PxeServer ready: tftp udp 127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!parent.HasExited)
+            {
+                parent.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static async Task<string> ReceiveAsync(Socket socket, TimeSpan timeout)
+    {
+        var buffer = new byte[512];
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(timeout);
+        int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+        return Encoding.ASCII.GetString(buffer, 0, n).Trim();
+    }
+
     private string EmptyConfig()
     {
         string file = Path.Combine(_dir, "empty.yaml");
