@@ -14,6 +14,10 @@ public static class BoundUdpSocket
 {
     private const int SolSocket = 1;
     private const int SoBindToDevice = 25;
+    private const int SoRcvBufForce = 33;
+
+    /// <summary>Receive buffer asked for: a burst of thousands of DISCOVERs must queue, not be dropped by the kernel.</summary>
+    public const int ReceiveBufferBytes = 4 << 20;
 
     /// <summary>Opens and binds the socket.</summary>
     /// <param name="interfaceName">Interface to bind to, or null for all.</param>
@@ -33,6 +37,7 @@ public static class BoundUdpSocket
             }
 
             socket.EnableBroadcast = broadcast;
+            SetReceiveBuffer(socket, ReceiveBufferBytes);
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.PacketInformation, true);
             socket.Bind(new IPEndPoint(address, port));
             return socket;
@@ -53,6 +58,23 @@ public static class BoundUdpSocket
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// SO_RCVBUFFORCE (root: beyond net.core.rmem_max), falling back to SO_RCVBUF (capped by rmem_max).
+    /// </summary>
+    public static void SetReceiveBuffer(Socket socket, int bytes)
+    {
+        Span<byte> value = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(value, bytes);
+        try
+        {
+            socket.SetRawSocketOption(SolSocket, SoRcvBufForce, value);
+        }
+        catch (SocketException)
+        {
+            socket.ReceiveBufferSize = bytes;
         }
     }
 
