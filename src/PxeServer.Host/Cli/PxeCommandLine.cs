@@ -18,6 +18,7 @@ internal static class PxeCommandLine
         root.Subcommands.Add(CatalogCommand.Create());
         root.Subcommands.Add(HostsCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
+        root.Subcommands.Add(ManifestsCommand.Create());
 
         return root;
     }
