@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using PxeServer.Host.Cli;
 using Xunit;
 
@@ -53,8 +52,21 @@ public sealed class ManifestsCommandTests : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    private static string GoldenScenario([CallerFilePath] string caller = "") =>
-        File.ReadAllText(Path.Combine(Path.GetDirectoryName(caller)!, "..", "..", "PxeServer.Manifests.Tests", "Golden", "scenario.yaml"));
+    // The manifests project's committed golden file, found by walking up from the test binary to the repository.
+    private static string GoldenScenario()
+    {
+        const string Relative = "tests/PxeServer.Manifests.Tests/Golden/scenario.yaml";
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, Relative);
+            if (File.Exists(candidate))
+            {
+                return File.ReadAllText(candidate);
+            }
+        }
+
+        throw new FileNotFoundException($"{Relative} not found above {AppContext.BaseDirectory}");
+    }
 
     [Fact]
     public async Task Help_ListsManifestsAndItsFlags()
