@@ -20,6 +20,7 @@ internal static class PxeCommandLine
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(ManifestsCommand.Create());
 
+        RootHelpAction.Install(root);
         return root;
     }
 
