@@ -272,6 +272,18 @@ internal sealed class LabProcess
         return false;
     }
 
+    /// <summary>Waits for exit and for the last output line.</summary>
+    public bool WaitExit(TimeSpan timeout)
+    {
+        if (!Process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        Process.WaitForExit(); // drains the redirected output
+        return true;
+    }
+
     /// <summary>SIGKILL, as <c>kill -9</c>.</summary>
     public void Kill9()
     {
