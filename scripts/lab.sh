@@ -414,7 +414,8 @@ cmd_stop() { # stop a daemon the lab started (dhcp, reference)
 cmd_capture() {
     need_root
     local id="${1:?lab id}" file="${2:?pcap file}"; load_env "$id"
-    exec ip netns exec "$CAPTURE_NS" tcpdump -i "$CAPTURE_IF" -n -U -s 0 -w "$file" udp
+    # snaplen 1024: whole DHCP messages, TFTP DATA headers only (keeps a 15 MB boot at ~10 MB of pcap)
+    exec ip netns exec "$CAPTURE_NS" tcpdump -i "$CAPTURE_IF" -n -U -s 1024 -w "$file" udp
 }
 
 cmd_exec() {

@@ -19,19 +19,19 @@ public sealed class PxeBootTests
 
     public PxeBootTests(LabFixture lab) => _lab = lab;
 
-    [Fact(Timeout = 300_000)]
+    [Fact(Timeout = 360_000)]
     public Task Bios_FullDhcp_BootsLabLinux() => PositiveAsync("bios", "full");
 
-    [Fact(Timeout = 300_000)]
+    [Fact(Timeout = 360_000)]
     public Task Bios_ProxyDhcp_BootsLabLinux() => PositiveAsync("bios", "proxy");
 
-    [Fact(Timeout = 300_000)]
+    [Fact(Timeout = 360_000)]
     public Task Uefi_FullDhcp_BootsLabLinux() => PositiveAsync("uefi", "full");
 
-    [Fact(Timeout = 300_000)]
+    [Fact(Timeout = 360_000)]
     public Task Uefi_ProxyDhcp_BootsLabLinux() => PositiveAsync("uefi", "proxy");
 
-    [Fact(Timeout = 300_000)]
+    [Fact(Timeout = 360_000)]
     public Task OvmfNative_ProxyDhcp_BootsLabLinux() => PositiveAsync("ovmf-native", "proxy");
 
     [Fact(Timeout = 180_000)]

@@ -19,7 +19,7 @@ internal sealed record BootCase(string Firmware, string Mode)
     /// <summary>null: wait for the marker (up to the VM timeout). Otherwise watch the wire this long, then stop.</summary>
     public TimeSpan? Window { get; init; }
 
-    public TimeSpan VmTimeout { get; init; } = TimeSpan.FromSeconds(180);
+    public TimeSpan VmTimeout { get; init; } = TimeSpan.FromSeconds(240);
 
     /// <summary>Give up when no DHCP reply at all reached the client this long after the VM started.</summary>
     public TimeSpan NoReplyTimeout { get; init; } = TimeSpan.FromSeconds(75);
@@ -97,7 +97,8 @@ internal static class BootRun
     public static async Task<BootResult> RunAsync(LabFixture lab, BootCase c, CancellationToken ct)
     {
         string tag = $"{c.Firmware}-{c.Mode}-{c.Server}-{c.ServerNamespace}-{DateTime.UtcNow:HHmmssfff}";
-        string dir = Path.Combine(lab.StateDir, "runs", tag);
+        // Outside the lab state (removed by lab.sh down) so the pcap and serial log survive for analysis.
+        string dir = Path.Combine(Shell.RepoRoot, ".cache", "e2e-runs", lab.Id, tag);
         Directory.CreateDirectory(dir);
         string pcap = Path.Combine(dir, "client.pcap");
         string wrongPcap = Path.Combine(dir, "wrong-vlan.pcap");
