@@ -28,6 +28,9 @@ public sealed class ReloadTests : IDisposable
         var store = CatalogStore.Load(_cat.Dir);
         var planner = new BootPlanner(store);
         var held = store.Current; // e.g. a transfer in flight
+        var first = planner.Decide(new BootRequest(s_mac));
+        Assert.Equal("one", first.Profile);
+        Assert.Same(first, planner.Decide(new BootRequest(s_mac))); // cached per snapshot
         _cat.WriteHosts("hosts:\n  - {mac: de:00:00:00:00:de, profile: two}\n");
         Assert.True(store.TryReload(out var errors), string.Join("\n", errors));
         Assert.Equal("two", planner.Decide(new BootRequest(s_mac)).Profile);

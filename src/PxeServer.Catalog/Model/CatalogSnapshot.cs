@@ -10,8 +10,9 @@ namespace PxeServer.Catalog.Model;
 public sealed class CatalogSnapshot
 {
     private readonly FrozenDictionary<MacAddress, HostEntry> _hostsByMac;
+    private readonly FrozenDictionary<MacAddress, string> _hostText;
     private readonly FrozenDictionary<MacAddress, HostRule> _listRuleByMac;
-    private readonly HostRule[] _prefixRules; // longest prefix first, then file order
+    private readonly (HostRule Rule, string Text)[] _prefixRules; // longest prefix first, then file order; text precomputed
     private readonly FrozenSet<string> _presentFiles;
 
     internal CatalogSnapshot(
@@ -28,6 +29,7 @@ public sealed class CatalogSnapshot
         Rules = rules;
         LoadedAt = loadedAt;
         _hostsByMac = hosts.ToFrozenDictionary(h => h.Mac);
+        _hostText = hosts.ToFrozenDictionary(h => h.Mac, h => h.Mac.ToString());
         var byMac = new Dictionary<MacAddress, HostRule>();
         foreach (var rule in rules)
         {
@@ -39,7 +41,7 @@ public sealed class CatalogSnapshot
 
         _listRuleByMac = byMac.ToFrozenDictionary();
         _prefixRules = [.. rules.Where(r => r.Prefix is not null).Select((r, i) => (r, i))
-            .OrderByDescending(t => t.r.Prefix!.Value.Octets).ThenBy(t => t.i).Select(t => t.r)];
+            .OrderByDescending(t => t.r.Prefix!.Value.Octets).ThenBy(t => t.i).Select(t => (t.r, $"{t.r.Name} ({t.r.Prefix})"))];
         _presentFiles = presentFiles.ToFrozenSet(StringComparer.Ordinal);
     }
 
@@ -69,7 +71,7 @@ public sealed class CatalogSnapshot
     {
         if (_hostsByMac.TryGetValue(mac, out var host))
         {
-            return new CatalogMatch(Planning.MatchKind.ExactMac, host.Profile, mac.ToString(), host);
+            return new CatalogMatch(Planning.MatchKind.ExactMac, host.Profile, _hostText[mac], host);
         }
 
         if (_listRuleByMac.TryGetValue(mac, out var list))
@@ -77,11 +79,11 @@ public sealed class CatalogSnapshot
             return new CatalogMatch(Planning.MatchKind.MacList, list.Profile, list.Name, null);
         }
 
-        foreach (var rule in _prefixRules)
+        foreach (var (rule, text) in _prefixRules)
         {
             if (rule.Prefix!.Value.Matches(mac))
             {
-                return new CatalogMatch(Planning.MatchKind.MacPrefix, rule.Profile, $"{rule.Name} ({rule.Prefix})", null);
+                return new CatalogMatch(Planning.MatchKind.MacPrefix, rule.Profile, text, null);
             }
         }
 

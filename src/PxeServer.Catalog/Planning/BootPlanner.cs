@@ -13,8 +13,12 @@ namespace PxeServer.Catalog.Planning;
 /// </summary>
 public sealed class BootPlanner : IBootPlanner
 {
+    /// <summary>Decisions cached per snapshot; beyond this many the cache starts over (bounds memory under MAC floods).</summary>
+    public const int MaxCachedDecisions = 4096;
+
     private readonly CatalogStore _store;
     private readonly BootPlannerOptions _options;
+    private volatile DecisionCache _cache;
 
     /// <summary>Creates the planner.</summary>
     public BootPlanner(CatalogStore store, BootPlannerOptions? options = null)
@@ -22,16 +26,42 @@ public sealed class BootPlanner : IBootPlanner
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _options = options ?? new BootPlannerOptions();
+        _cache = new DecisionCache(store.Current);
     }
 
     /// <summary>The options the planner was created with.</summary>
     public BootPlannerOptions Options => _options;
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// A decision depends only on the snapshot, the MAC, option 93 and whether the client is iPXE, so it is cached
+    /// per snapshot: a retransmitting client costs a dictionary lookup and no allocation.
+    /// </remarks>
     public BootDecision Decide(BootRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Decide(_store.Current, request, _options);
+        var snapshot = _store.Current;
+        var cache = _cache;
+        if (!ReferenceEquals(cache.Snapshot, snapshot))
+        {
+            cache = new DecisionCache(snapshot);
+            _cache = cache;
+        }
+
+        var key = new DecisionKey(request.Mac, request.Architecture is { } a ? (int)a : -1, IsIpxe(request));
+        if (cache.Map.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var decision = Decide(snapshot, request, _options);
+        if (cache.Map.Count >= MaxCachedDecisions)
+        {
+            cache.Map.Clear();
+        }
+
+        cache.Map.TryAdd(key, decision);
+        return decision;
     }
 
     /// <summary>Decides against a given snapshot (used by <c>pxe explain</c> and tests).</summary>
@@ -78,7 +108,7 @@ public sealed class BootPlanner : IBootPlanner
             }
         }
 
-        bool isIpxe = request.IsIpxe || string.Equals(request.UserClass, "iPXE", StringComparison.Ordinal);
+        bool isIpxe = IsIpxe(request);
         bool mapped = Architectures.TryMap(request.Architecture, out var slot);
         if (profile.Chain == BootChain.Ipxe && isIpxe)
         {
@@ -182,6 +212,9 @@ public sealed class BootPlanner : IBootPlanner
         { } other => $"architecture {other} (option 93 = {(ushort)other})",
     };
 
+    /// <summary>Option 175 present or option 77 exactly <c>iPXE</c> (the DHCP layer sets <see cref="BootRequest.IsIpxe"/>).</summary>
+    private static bool IsIpxe(BootRequest request) => request.IsIpxe || string.Equals(request.UserClass, "iPXE", StringComparison.Ordinal);
+
     private static bool TryResolve(CatalogSnapshot snapshot, MacAddress mac, BootPlannerOptions options, out CatalogMatch match, out BootProfile? profile, out string? refusal)
     {
         refusal = null;
@@ -209,5 +242,14 @@ public sealed class BootPlanner : IBootPlanner
         }
 
         return true;
+    }
+
+    private readonly record struct DecisionKey(MacAddress Mac, int Architecture, bool IsIpxe);
+
+    private sealed class DecisionCache(CatalogSnapshot snapshot)
+    {
+        public CatalogSnapshot Snapshot { get; } = snapshot;
+
+        public System.Collections.Concurrent.ConcurrentDictionary<DecisionKey, BootDecision> Map { get; } = new();
     }
 }
