@@ -173,10 +173,11 @@ internal static class DemoCommand
                     break;
                 }
 
+                sniffer.Flush();
                 await Task.Delay(200, ct);
             }
 
-            sniffer.Flush();
+            sniffer.Flush(force: true);
             string all = ReadShared(serial);
             string? ipaddr = Between(all, "PXE-LAB-IPADDR-BEGIN", "PXE-LAB-IPADDR-END");
             bool ok = marker is not null && marker.Contains("mac=" + LabMac, StringComparison.Ordinal);
@@ -450,6 +451,8 @@ internal static class DemoCommand
         private readonly DemoOutput _ui;
         private readonly Lock _lock = new();
         private string? _addr;
+        private string? _when;
+        private long _lastLine;
         private string? _dhcpType;
         private string? _mac;
         private string? _yiaddr;
@@ -462,9 +465,11 @@ internal static class DemoCommand
         {
             lock (_lock)
             {
+                _lastLine = Stopwatch.GetTimestamp();
                 if (line.Length > 0 && char.IsAsciiDigit(line[0]))
                 {
-                    Emit(); // a new packet starts
+                    Emit(); // a new packet starts: its header line begins with tcpdump's time of day
+                    _when = line.Split(' ')[0];
                     return;
                 }
 
@@ -482,7 +487,7 @@ internal static class DemoCommand
                     }
                     else if (t.Contains(" RRQ ", StringComparison.Ordinal) || t.Contains("TFTP, length", StringComparison.Ordinal) && t.Contains("ERROR", StringComparison.Ordinal))
                     {
-                        _ui.Line("wire", "TFTP " + t[(t.IndexOf("TFTP, ", StringComparison.Ordinal) + 6)..] + "   (" + t[..t.IndexOf(':', StringComparison.Ordinal)] + ")");
+                        _ui.Line("wire", _when + " TFTP " + t[(t.IndexOf("TFTP, ", StringComparison.Ordinal) + 6)..] + "   (" + t[..t.IndexOf(':', StringComparison.Ordinal)] + ")");
                     }
 
                     return;
@@ -516,11 +521,15 @@ internal static class DemoCommand
             }
         }
 
-        public void Flush()
+        /// <summary>Prints the pending packet once its lines have stopped coming (tcpdump -l writes a packet at once).</summary>
+        public void Flush(bool force = false)
         {
             lock (_lock)
             {
-                Emit();
+                if (force || Stopwatch.GetElapsedTime(_lastLine) > TimeSpan.FromMilliseconds(150))
+                {
+                    Emit();
+                }
             }
         }
 
@@ -529,7 +538,7 @@ internal static class DemoCommand
             if (_addr is not null)
             {
                 var sb = new StringBuilder();
-                sb.Append(CultureInfo.InvariantCulture, $"DHCP {_dhcpType ?? "BOOTP"} {_mac}");
+                sb.Append(CultureInfo.InvariantCulture, $"{_when} DHCP {_dhcpType ?? "BOOTP"} {_mac}");
                 if (_yiaddr is not null)
                 {
                     sb.Append(CultureInfo.InvariantCulture, $" yiaddr {_yiaddr}");
