@@ -153,4 +153,21 @@ public sealed class CatalogLoaderTests
         Assert.Equal("10.0.0.5", h.ReservedAddress!.ToString());
         Assert.Equal("vm1", h.Name);
     }
+
+    [Fact]
+    public void Load_DuplicateHostNameOrReservedIp_IsAnError()
+    {
+        using var cat = new TempCatalog();
+        cat.AddProfile("p");
+        cat.WriteHosts("""
+            hosts:
+              - {mac: de:00:00:00:00:01, profile: p, name: vm1, ip: 10.0.0.1}
+              - {mac: de:00:00:00:00:02, profile: p, name: VM1}
+              - {mac: de:00:00:00:00:03, profile: p, ip: 10.0.0.1}
+            """);
+        var e = Assert.Throws<CatalogLoadException>(() => CatalogLoader.Load(cat.Dir));
+        Assert.Equal(2, e.Errors.Count);
+        Assert.Contains(e.Errors, x => x.Line == 3 && x.Message.Contains("'VM1' is already used on line 2", StringComparison.Ordinal));
+        Assert.Contains(e.Errors, x => x.Line == 4 && x.Message.Contains("10.0.0.1 is already reserved on line 2", StringComparison.Ordinal));
+    }
 }

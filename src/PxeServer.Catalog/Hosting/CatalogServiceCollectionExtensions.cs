@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using PxeServer.Catalog.Loading;
 using PxeServer.Catalog.Planning;
 
 namespace PxeServer.Catalog.Hosting;
@@ -16,7 +17,17 @@ public static class CatalogServiceCollectionExtensions
     public static IServiceCollection AddPxeCatalog(this IServiceCollection services, CatalogOptions catalog, BootPlannerOptions? planner = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return services.AddPxeCatalog(CatalogStore.Load(catalog.Path, time), catalog.Watch, planner ?? new BootPlannerOptions { DefaultProfile = catalog.DefaultProfile });
+        planner ??= new BootPlannerOptions { DefaultProfile = catalog.DefaultProfile };
+        var store = CatalogStore.Load(catalog.Path, time);
+        if (planner.UnknownClients == UnknownClientAction.DefaultProfile &&
+            (planner.DefaultProfile is null || !store.Current.Profiles.ContainsKey(planner.DefaultProfile)))
+        {
+            throw new CatalogLoadException(catalog.Path, [new CatalogError("(configuration)", 0, planner.DefaultProfile is null
+                ? "catalog.defaultProfile: must name a profile when dhcp.unknownClients is default"
+                : $"catalog.defaultProfile: no profile named '{planner.DefaultProfile}' in the catalog")]);
+        }
+
+        return services.AddPxeCatalog(store, catalog.Watch, planner);
     }
 
     /// <summary>Registers an already loaded store.</summary>

@@ -267,6 +267,8 @@ public static partial class CatalogLoader
         }
 
         var macs = new Dictionary<MacAddress, int>();
+        var names = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var addresses = new Dictionary<IPAddress, int>();
         var ruleNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -307,9 +309,27 @@ public static partial class CatalogLoader
                         {
                             errors.Add(new CatalogError(Rel, Line(m), $"{where}.mac: {host.Mac} is already listed on line {firstLine}"));
                         }
+                        else if (host.Name is not null && names.TryGetValue(host.Name, out int nameLine))
+                        {
+                            errors.Add(new CatalogError(Rel, Line(m), $"{where}.name: '{host.Name}' is already used on line {nameLine} (it names the VM in the manifests)"));
+                        }
+                        else if (host.ReservedAddress is not null && addresses.TryGetValue(host.ReservedAddress, out int ipLine))
+                        {
+                            errors.Add(new CatalogError(Rel, Line(m), $"{where}.ip: {host.ReservedAddress} is already reserved on line {ipLine}"));
+                        }
                         else
                         {
                             macs[host.Mac] = Line(m);
+                            if (host.Name is not null)
+                            {
+                                names[host.Name] = Line(m);
+                            }
+
+                            if (host.ReservedAddress is not null)
+                            {
+                                addresses[host.ReservedAddress] = Line(m);
+                            }
+
                             hosts.Add(host);
                         }
                     }
