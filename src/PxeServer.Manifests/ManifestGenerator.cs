@@ -161,6 +161,11 @@ public static partial class ManifestGenerator
                     continue;
                 }
 
+                if (!wanted.Add(mac))
+                {
+                    continue; // the same MAC twice (perhaps spelt differently): report it once
+                }
+
                 if (!mac.IsUnicast)
                 {
                     problems?.Add($"--mac {mac}: not a unicast address; a NIC cannot have it");
@@ -170,8 +175,6 @@ public static partial class ManifestGenerator
                 {
                     problems?.Add($"--mac {mac}: no host with this MAC in the catalog's hosts");
                 }
-
-                wanted.Add(mac);
             }
 
             hosts = hosts.Where(h => wanted.Contains(h.Mac));

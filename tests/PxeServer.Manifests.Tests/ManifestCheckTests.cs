@@ -117,6 +117,13 @@ public sealed class ManifestCheckTests
     }
 
     [Fact]
+    public void Check_ReportsARepeatedMacOnce()
+    {
+        var request = TestInputs.Scenario() with { Macs = ["52:54:00:00:00:99", "52-54-00-00-00-99"] };
+        Assert.Equal(["--mac 52:54:00:00:00:99: no host with this MAC in the catalog's hosts"], ManifestGenerator.Check(request));
+    }
+
+    [Fact]
     public void Check_AllowsAnyMacSpellingInTheFilter()
     {
         var request = TestInputs.Scenario() with { Macs = ["DE00.0000.00DE"] };
