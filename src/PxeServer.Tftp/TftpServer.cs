@@ -37,6 +37,8 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
     private Socket? _listener;
     private DiskFileSource? _disk;
     private TftpSessionScheduler? _scheduler;
+    private TftpIoLoop[] _loops = [];
+    private long _nextSessionId;
     private CancellationTokenSource? _stopping;
     private Task? _listenTask;
     private IReadOnlyList<ListenerInfo> _listeners = [];
@@ -129,6 +131,13 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         _listeners = [new ListenerInfo("tftp", bound.Address.ToString(), bound.Port, string.IsNullOrEmpty(_server.Interface) ? null : _server.Interface)];
         _scheduler = new TftpSessionScheduler(Time, TimeSpan.FromMilliseconds(100));
+        if (NativeUdp.IsSupported)
+        {
+            // A few epoll threads for all sessions: on loopback a turn-around costs microseconds, and a thread-pool hop per ACK would dominate.
+            int loops = Math.Clamp(Environment.ProcessorCount / 2, 1, 4);
+            _loops = [.. Enumerable.Range(0, loops).Select(i => new TftpIoLoop($"tftp-io-{i}"))];
+        }
+
         _stopping = new CancellationTokenSource();
         _lastRefill = Time.GetTimestamp();
         _tokens = _options.RequestsPerSecond;
@@ -193,7 +202,7 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         }
     }
 
-    internal void OnForeignTid(ServerSession session, SocketAddress from)
+    internal void OnForeignTid(ServerSession session, string from)
     {
         Interlocked.Increment(ref Statistics._foreignTid);
         if (_throttle.Allow(_logger))
@@ -406,7 +415,12 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         }
 
         long now = Time.GetTimestamp();
-        var session = new ServerSession(this, socket, content, remote, path, parameters, Time.TimestampFrequency, _options.MaxRetries, now);
+        ulong id = (ulong)Interlocked.Increment(ref _nextSessionId);
+        var loop = _loops.Length == 0 ? null : _loops[(int)(id % (ulong)_loops.Length)];
+        var session = new ServerSession(id, this, socket, content, remote, path, parameters, Time.TimestampFrequency, _options.MaxRetries, now, loop is not null)
+        {
+            Loop = loop,
+        };
         lock (_gate)
         {
             _sessions[remote] = session;
@@ -424,7 +438,14 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         }
 
         _scheduler!.Add(session);
-        _ = session.RunAsync(cancellationToken);
+        if (loop is not null)
+        {
+            loop.Add(session);
+        }
+        else
+        {
+            _ = session.RunAsync(cancellationToken);
+        }
     }
 
     private static MemoryFileContent ToNetAscii(ITftpFileContent content)

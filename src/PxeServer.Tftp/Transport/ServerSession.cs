@@ -19,11 +19,15 @@ internal sealed class ServerSession : ITftpTickable
     private readonly Socket _socket;
     private readonly ITftpFileContent _content;
     private readonly SocketAddress _client;
+    private readonly byte[] _clientSockaddr = new byte[NativeUdp.SockaddrInSize];
     private readonly byte[] _sendBuffer;
     private int _closed;
 
-    public ServerSession(TftpServer server, Socket socket, ITftpFileContent content, IPEndPoint client, string file, TftpTransferParameters parameters, long timestampFrequency, int maxRetries, long startTimestamp)
+    public ServerSession(ulong id, TftpServer server, Socket socket, ITftpFileContent content, IPEndPoint client, string file, TftpTransferParameters parameters, long timestampFrequency, int maxRetries, long startTimestamp, bool native)
     {
+        Id = id;
+        NativeUdp.WriteSockaddr(client, _clientSockaddr);
+        ClientKey = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(_clientSockaddr);
         _server = server;
         _socket = socket;
         _content = content;
@@ -33,13 +37,23 @@ internal sealed class ServerSession : ITftpTickable
         File = file;
         StartTimestamp = startTimestamp;
         _sendBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(parameters.BlockSize + TftpPacket.DataHeaderSize, 1024));
-        Transport = new UdpSessionTransport(socket, _client);
+        Transport = new UdpSessionTransport(socket, _client, _clientSockaddr, native);
         Engine = new TftpSendSession(Transport, content, parameters, _sendBuffer, timestampFrequency, maxRetries);
     }
+
+    public ulong Id { get; }
+
+    /// <summary>The first 8 bytes of the client's sockaddr_in (family, port, address), for a one-compare TID check.</summary>
+    public ulong ClientKey { get; }
+
+    public System.Runtime.InteropServices.SafeHandle Handle => _socket.SafeHandle;
 
     public IPEndPoint ClientEndPoint { get; }
 
     public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>The epoll loop serving this session, or null on the portable async path.</summary>
+    public TftpIoLoop? Loop { get; init; }
 
     public string File { get; }
 
@@ -53,6 +67,34 @@ internal sealed class ServerSession : ITftpTickable
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>A datagram from the client's TID (called by the I/O loop).</summary>
+    public void OnDatagram(ReadOnlySpan<byte> datagram)
+    {
+        var status = Engine.OnDatagram(datagram, _server.Time.GetTimestamp());
+        if (status != TftpSessionStatus.Active)
+        {
+            Close(status);
+        }
+    }
+
+    /// <summary>A datagram from a wrong TID (called by the I/O loop): RFC 1350 §4 ERROR 5, transfer undisturbed.</summary>
+    public unsafe void OnForeignDatagram(ReadOnlySpan<byte> sockaddr)
+    {
+        _server.OnForeignTid(this, NativeUdp.ReadSockaddr(sockaddr).ToString());
+        try
+        {
+            fixed (byte* data = s_unknownTid)
+            fixed (byte* to = sockaddr)
+            {
+                NativeUdp.SendTo(_socket.SafeHandle, data, s_unknownTid.Length, 0, to, NativeUdp.SockaddrInSize);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>The portable path (no epoll): one async receive loop per session on .NET sockets.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         byte[] receive = ArrayPool<byte>.Shared.Rent(2048);
@@ -76,7 +118,7 @@ internal sealed class ServerSession : ITftpTickable
                 if (!from.Equals(_client))
                 {
                     // RFC 1350 §4: a wrong TID gets ERROR 5; the transfer goes on undisturbed.
-                    _server.OnForeignTid(this, from);
+                    _server.OnForeignTid(this, from.ToString());
                     try
                     {
                         _socket.SendTo(s_unknownTid, SocketFlags.None, from);
@@ -131,6 +173,7 @@ internal sealed class ServerSession : ITftpTickable
         }
 
         // The engine no longer writes into the send buffer once its status is not Active.
+        Loop?.Remove(this);
         _socket.Dispose();
         _content.Dispose();
         ArrayPool<byte>.Shared.Return(_sendBuffer);

@@ -9,7 +9,7 @@ namespace PxeServer.Tftp.Transport;
 /// datagrams from other peers on a connected UDP socket, and RFC 1350 wants a wrong TID answered with
 /// ERROR 5. Sends use the stored client <see cref="SocketAddress"/> and the span overload: no allocation.
 /// </summary>
-internal sealed class UdpSessionTransport(Socket socket, SocketAddress client) : ITftpSessionTransport
+internal sealed unsafe class UdpSessionTransport(Socket socket, SocketAddress client, byte[] clientSockaddr, bool native) : ITftpSessionTransport
 {
     public long SendErrors { get; private set; }
 
@@ -17,6 +17,21 @@ internal sealed class UdpSessionTransport(Socket socket, SocketAddress client) :
     {
         try
         {
+            if (native)
+            {
+                // A blocking sendto: it waits only while the socket's send buffer is full (large windows).
+                fixed (byte* data = datagram)
+                fixed (byte* to = clientSockaddr)
+                {
+                    if (NativeUdp.SendTo(socket.SafeHandle, data, datagram.Length, 0, to, NativeUdp.SockaddrInSize) < 0)
+                    {
+                        SendErrors++;
+                    }
+                }
+
+                return;
+            }
+
             socket.SendTo(datagram, SocketFlags.None, client);
         }
         catch (SocketException)

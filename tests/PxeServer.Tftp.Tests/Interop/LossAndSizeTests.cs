@@ -12,9 +12,10 @@ public sealed class LossTests
     {
         string curl = Prerequisites.RequireTool("curl", "curl");
         string tftp = Prerequisites.RequireTool("tftp", "tftp-hpa");
-        string atftp = Prerequisites.RequireTool("atftp", "atftp");
-        await using var server = await LoopbackTftpServer.StartAsync();
-        var content = TestFiles.Random(96 * 1024, 77);
+        string busybox = Prerequisites.RequireTool("busybox", "busybox");
+        // 5 % loss each way, on a 2-core machine shared with builds: allow more retries than the default 5.
+        await using var server = await LoopbackTftpServer.StartAsync(o => o.MaxRetries = 10);
+        var content = TestFiles.Random(64 * 1024, 77);
         server.AddFile("payload", content);
         string expected = TestFiles.Sha256(content);
         using var relay = new LossyUdpRelay(new IPEndPoint(IPAddress.Loopback, server.Port), seed: 2026);
@@ -30,14 +31,17 @@ public sealed class LossTests
                 {
                     0 => Tool.RunAsync(curl, ["-sS", "--tftp-blksize", "1468", "-o", output, $"tftp://127.0.0.1:{port}/payload"], TimeSpan.FromSeconds(120)),
                     1 => Tool.RunAsync(tftp, ["-m", "binary", "127.0.0.1", port, "-c", "get", "payload", output], TimeSpan.FromSeconds(120)),
-                    _ => Tool.RunAsync(atftp, ["--get", "-r", "payload", "-l", output, "--option", "blksize 1468", "--option", "windowsize 8", "127.0.0.1", port], TimeSpan.FromSeconds(120)),
+                    // Not atftp: its client aborts on a repeated OACK ("unexpected OACK"), which a lossy path
+                    // produces whenever ACK 0 is lost. Windowed transfers under loss are covered by FaultInjectionTests.
+                    _ => Tool.RunAsync(busybox, ["tftp", "-g", "-r", "payload", "-l", output, "-b", "1024", "127.0.0.1", port], TimeSpan.FromSeconds(120)),
                 });
             }
 
             var results = await Task.WhenAll(runs);
             for (int i = 0; i < results.Length; i++)
             {
-                Assert.True(results[i].Item1 == 0, $"transfer {i} (kind {i % 3}): {results[i].Item2}");
+                var stats = server.Server.Statistics;
+                Assert.True(results[i].Item1 == 0, $"transfer {i} (kind {i % 3}): {results[i].Item2}; server: {stats.SessionsCompleted} completed, {stats.SessionsTimedOut} timed out, {stats.Retransmissions} retransmissions");
                 Assert.Equal(expected, TestFiles.Sha256(Path.Combine(dir, $"o{i}")));
             }
 
