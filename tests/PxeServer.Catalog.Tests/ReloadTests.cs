@@ -107,6 +107,24 @@ public sealed class ReloadTests : IDisposable
         }
     }
 
+    [Fact]
+    public void PollOnce_ReloadsOnlyWhenAFileChanged()
+    {
+        var time = new FakeTimeProvider();
+        var store = CatalogStore.Load(_cat.Dir, time);
+        using var watcher = new CatalogWatcher(store, null, time);
+        watcher.PollOnce(); // first poll records the fingerprint
+        time.Advance(TimeSpan.FromSeconds(1));
+        int before = watcher.ReloadAttempts;
+        watcher.PollOnce();
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(before, watcher.ReloadAttempts);
+        _cat.WriteHosts("hosts:\n  - {mac: de:00:00:00:00:de, profile: two}\n# longer file\n");
+        watcher.PollOnce();
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("two", store.Current.FindHost(s_mac)!.Profile);
+    }
+
     private sealed class ListLogger : ILogger<CatalogWatcher>
     {
         public List<(LogLevel Level, string Text)> Lines { get; } = [];

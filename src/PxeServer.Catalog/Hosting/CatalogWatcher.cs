@@ -18,7 +18,10 @@ public sealed class CatalogWatcher : IHostedService, IDisposable
     private readonly TimeSpan _debounce;
     private readonly ITimer _timer;
     private readonly Lock _reloadLock = new();
+    private readonly TimeProvider _time;
     private FileSystemWatcher? _watcher;
+    private ITimer? _poll;
+    private long _fingerprint;
 
     /// <summary>Creates the watcher; nothing happens before <see cref="StartAsync"/>.</summary>
     public CatalogWatcher(CatalogStore store, ILogger<CatalogWatcher>? logger = null, TimeProvider? time = null, TimeSpan? debounce = null)
@@ -27,8 +30,12 @@ public sealed class CatalogWatcher : IHostedService, IDisposable
         _store = store;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _debounce = debounce ?? DefaultDebounce;
-        _timer = (time ?? TimeProvider.System).CreateTimer(_ => Reload(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _time = time ?? TimeProvider.System;
+        _timer = _time.CreateTimer(_ => Reload(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>How often the catalog is polled when inotify is unavailable.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>Number of reload attempts (good or bad); for tests and status.</summary>
     public int ReloadAttempts { get; private set; }
@@ -52,8 +59,21 @@ public sealed class CatalogWatcher : IHostedService, IDisposable
             Log.WatcherError(_logger, e.GetException());
             Poke();
         };
-        w.EnableRaisingEvents = true;
-        _watcher = w;
+        try
+        {
+            w.EnableRaisingEvents = true;
+            _watcher = w;
+        }
+        catch (IOException e)
+        {
+            // E.g. the inotify instance limit (fs.inotify.max_user_instances) is reached: fall back to polling
+            // rather than failing the daemon over a convenience.
+            w.Dispose();
+            Log.PollingInstead(_logger, PollInterval, e);
+            _fingerprint = Fingerprint();
+            _poll = _time.CreateTimer(_ => PollOnce(), null, PollInterval, PollInterval);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -66,7 +86,38 @@ public sealed class CatalogWatcher : IHostedService, IDisposable
         }
 
         _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _poll?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         return Task.CompletedTask;
+    }
+
+    /// <summary>One poll (fallback mode): reloads when any file's name, size or modification time changed.</summary>
+    internal void PollOnce()
+    {
+        long now = Fingerprint();
+        if (now != Interlocked.Exchange(ref _fingerprint, now))
+        {
+            Poke();
+        }
+    }
+
+    private long Fingerprint()
+    {
+        var hash = new HashCode();
+        try
+        {
+            foreach (var f in new DirectoryInfo(_store.Directory).EnumerateFiles("*", SearchOption.AllDirectories).OrderBy(f => f.FullName, StringComparer.Ordinal))
+            {
+                hash.Add(f.FullName, StringComparer.Ordinal);
+                hash.Add(f.Length);
+                hash.Add(f.LastWriteTimeUtc.Ticks);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            hash.Add(e.GetType());
+        }
+
+        return hash.ToHashCode();
     }
 
     /// <summary>Restarts the debounce timer, as a file change does.</summary>
@@ -76,6 +127,7 @@ public sealed class CatalogWatcher : IHostedService, IDisposable
     public void Dispose()
     {
         _watcher?.Dispose();
+        _poll?.Dispose();
         _timer.Dispose();
     }
 

@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Catalog reload failed unexpectedly; the last good catalog stays live")]
     public static partial void ReloadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Cannot watch the catalog for changes; polling every {Interval} instead")]
+    public static partial void PollingInstead(ILogger logger, TimeSpan interval, Exception exception);
 }
