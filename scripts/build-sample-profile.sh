@@ -59,12 +59,12 @@ echo "INITRD=$OUT/initrd.img"
 find_pxe() {
     local c
     if [ -n "${PXE:-}" ]; then # an explicit choice is the only candidate
-        $PXE catalog add --help 2>/dev/null | grep -q -- --kernel && { echo "$PXE"; return 0; }
+        has_command "$PXE" catalog && { echo "$PXE"; return 0; }
         return 1
     fi
     for c in "$(command -v pxe 2>/dev/null || true)" \
              "$REPO_ROOT"/src/PxeServer.Host/bin/Release/net10.0/pxe "$REPO_ROOT"/src/PxeServer.Host/bin/Debug/net10.0/pxe; do
-        if [ -n "$c" ] && [ -x "${c%% *}" ] && $c catalog add --help 2>/dev/null | grep -q -- --kernel; then echo "$c"; return 0; fi
+        if [ -n "$c" ] && [ -x "${c%% *}" ] && has_command "$c" catalog; then echo "$c"; return 0; fi
     done
     return 1
 }

@@ -349,7 +349,7 @@ cmd_catalog() {
     fi
     local pxe; pxe=$(pxe_cmd 2>/dev/null || true)
     # shellcheck disable=SC2086
-    if [ -n "$pxe" ] && $pxe hosts add --help 2>/dev/null | grep -q -- --firmware; then
+    if [ -n "$pxe" ] && has_command "$pxe" hosts; then
         $pxe hosts remove "$mac" --catalog "$dir" >/dev/null 2>&1 || true
         $pxe hosts add "$mac" lab-linux --name vmi-pxe-boot --catalog "$dir" >&2
     else

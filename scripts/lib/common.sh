@@ -81,3 +81,9 @@ make_cpio() {
     (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9n > "$out.tmp"
     mv "$out.tmp" "$out"
 }
+
+# has_command "PXE COMMAND LINE" NAME: does this pxe build have the subcommand NAME (listed by `pxe --help`)?
+has_command() {
+    # shellcheck disable=SC2086 # the pxe command line may be several words (dotnet exec pxe.dll)
+    $1 --help 2>/dev/null | grep -qE "^[[:space:]]+$2([[:space:]]|\$)"
+}

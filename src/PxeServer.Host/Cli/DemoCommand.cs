@@ -137,9 +137,29 @@ internal static class DemoCommand
                 return ExitCodes.RuntimeFailure;
             }
 
-            var sniffer = new WireSummary(ui);
-            running.Add(StartStreaming(lab, ["exec", id, "wire", "tcpdump", "-l", "-n", "-v", "-i", "tcli", "udp"], env, sniffer.OnLine));
-            await Task.Delay(500, ct);
+            // The exchange on the VM's wire: `pxe sniff` when this build has it, else a summary of `tcpdump -v`.
+            WireSummary? sniffer = null;
+            if (PxeCommandLine.Build().Subcommands.Any(c => c.Name == "sniff"))
+            {
+                var sniff = StartStreaming(lab, ["exec", id, "wire", .. SelfCommandLine().Split(' '), "sniff", "--interface", "tcli"], env, l => ui.Line("wire", l));
+                running.Add(sniff);
+                await Task.Delay(3000, ct); // .NET start-up and pcap open; SeaBIOS needs longer before its first DISCOVER
+                if (sniff.HasExited)
+                {
+                    ui.Info("pxe sniff stopped; falling back to tcpdump");
+                    sniffer = new WireSummary(ui);
+                }
+            }
+            else
+            {
+                sniffer = new WireSummary(ui);
+            }
+
+            if (sniffer is not null)
+            {
+                running.Add(StartStreaming(lab, ["exec", id, "wire", "tcpdump", "-l", "-n", "-v", "-i", "tcli", "udp"], env, sniffer.OnLine));
+                await Task.Delay(500, ct);
+            }
 
             string serial = Path.Combine(state, "demo-serial.log");
             string fw = firmware;
@@ -173,11 +193,11 @@ internal static class DemoCommand
                     break;
                 }
 
-                sniffer.Flush();
+                sniffer?.Flush();
                 await Task.Delay(200, ct);
             }
 
-            sniffer.Flush(force: true);
+            sniffer?.Flush(force: true);
             string all = ReadShared(serial);
             string? ipaddr = Between(all, "PXE-LAB-IPADDR-BEGIN", "PXE-LAB-IPADDR-END");
             bool ok = marker is not null && marker.Contains("mac=" + LabMac, StringComparison.Ordinal);
