@@ -170,4 +170,17 @@ public sealed class CatalogLoaderTests
         Assert.Contains(e.Errors, x => x.Line == 3 && x.Message.Contains("'VM1' is already used on line 2", StringComparison.Ordinal));
         Assert.Contains(e.Errors, x => x.Line == 4 && x.Message.Contains("10.0.0.1 is already reserved on line 2", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Load_BrokenProfile_ItsUsersAreNotReportedTwice_AndYmlIsFlagged()
+    {
+        using var cat = new TempCatalog();
+        cat.WriteFile("profiles/bad.yaml", "name: bad\n");
+        cat.WriteFile("profiles/typo.yml", "name: typo\n");
+        cat.WriteHosts("hosts:\n  - {mac: de:00:00:00:00:de, profile: bad}\n");
+        var e = Assert.Throws<CatalogLoadException>(() => CatalogLoader.Load(cat.Dir));
+        Assert.Equal(2, e.Errors.Count);
+        Assert.Contains(e.Errors, x => x.ToString() == "profiles/bad.yaml:1: kernel: required");
+        Assert.Contains(e.Errors, x => x.File == "profiles/typo.yml" && x.Message.Contains(".yaml", StringComparison.Ordinal));
+    }
 }

@@ -50,9 +50,15 @@ public static partial class CatalogLoader
         }
 
         var profiles = new Dictionary<string, BootProfile>(StringComparer.Ordinal);
+        var broken = new HashSet<string>(StringComparer.Ordinal);
         string profilesDir = Path.Combine(dir, ProfilesFolder);
         if (System.IO.Directory.Exists(profilesDir))
         {
+            foreach (var other in System.IO.Directory.EnumerateFiles(profilesDir, "*.yml"))
+            {
+                list.Add(new CatalogError(ProfilesFolder + "/" + Path.GetFileName(other), 0, "profile files must end in .yaml; this one is not read"));
+            }
+
             foreach (var file in System.IO.Directory.EnumerateFiles(profilesDir, "*.yaml").Order(StringComparer.Ordinal))
             {
                 string rel = ProfilesFolder + "/" + Path.GetFileName(file);
@@ -60,6 +66,10 @@ public static partial class CatalogLoader
                 if (profile is not null)
                 {
                     profiles[profile.Name] = profile;
+                }
+                else
+                {
+                    broken.Add(Path.GetFileNameWithoutExtension(file)); // already reported; do not also report its users
                 }
             }
         }
@@ -69,7 +79,7 @@ public static partial class CatalogLoader
         string hostsPath = Path.Combine(dir, HostsFile);
         if (File.Exists(hostsPath))
         {
-            ReadHosts(hostsPath, profiles, hosts, rules, list);
+            ReadHosts(hostsPath, new KnownProfiles(profiles, broken), hosts, rules, list);
         }
 
         if (list.Count > 0)
@@ -257,7 +267,7 @@ public static partial class CatalogLoader
         };
     }
 
-    private static void ReadHosts(string path, Dictionary<string, BootProfile> profiles, List<HostEntry> hosts, List<HostRule> rules, List<CatalogError> errors)
+    private static void ReadHosts(string path, KnownProfiles profiles, List<HostEntry> hosts, List<HostRule> rules, List<CatalogError> errors)
     {
         const string Rel = HostsFile;
         var root = ReadRoot(path, Rel, errors);
@@ -353,7 +363,7 @@ public static partial class CatalogLoader
         }
     }
 
-    private static HostEntry? ReadHost(YamlMappingNode m, string where, Dictionary<string, BootProfile> profiles, List<CatalogError> errors)
+    private static HostEntry? ReadHost(YamlMappingNode m, string where, KnownProfiles profiles, List<CatalogError> errors)
     {
         const string Rel = HostsFile;
         int before = errors.Count;
@@ -432,7 +442,7 @@ public static partial class CatalogLoader
         return errors.Count > before ? null : new HostEntry(mac!.Value, profile!, name, ip, firmware);
     }
 
-    private static HostRule? ReadRule(YamlMappingNode m, string where, Dictionary<string, BootProfile> profiles, List<CatalogError> errors)
+    private static HostRule? ReadRule(YamlMappingNode m, string where, KnownProfiles profiles, List<CatalogError> errors)
     {
         const string Rel = HostsFile;
         int before = errors.Count;
@@ -545,11 +555,11 @@ public static partial class CatalogLoader
         }
     }
 
-    private static void CheckProfile(string profile, Dictionary<string, BootProfile> profiles, string rel, int line, string key, List<CatalogError> errors)
+    private static void CheckProfile(string profile, KnownProfiles profiles, string rel, int line, string key, List<CatalogError> errors)
     {
-        if (!profiles.ContainsKey(profile))
+        if (!profiles.Good.ContainsKey(profile) && !profiles.Broken.Contains(profile))
         {
-            errors.Add(new CatalogError(rel, line, $"{key}: no profile named '{profile}' (profiles: {(profiles.Count == 0 ? "none" : string.Join(", ", profiles.Keys.Order(StringComparer.Ordinal)))})"));
+            errors.Add(new CatalogError(rel, line, $"{key}: no profile named '{profile}' (profiles: {(profiles.Good.Count == 0 ? "none" : string.Join(", ", profiles.Good.Keys.Order(StringComparer.Ordinal)))})"));
         }
     }
 
@@ -751,4 +761,7 @@ public static partial class CatalogLoader
 
     [GeneratedRegex("^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")]
     private static partial Regex HostNameRegex();
+
+    /// <summary>Profiles that loaded, and names of profile files that did not (their errors are already reported).</summary>
+    private sealed record KnownProfiles(Dictionary<string, BootProfile> Good, HashSet<string> Broken);
 }

@@ -121,6 +121,6 @@ public sealed record BootDecision
     /// <summary>The loader slot the client's option 93 mapped to (<c>bios</c>, <c>efi-x64</c>, ...), when it mapped.</summary>
     public string? ArchitectureKey { get; init; }
 
-    /// <summary>A decision to boot.</summary>
+    /// <summary>A decision to stay silent (unknown MAC, policy ignore), with the reason.</summary>
     public static BootDecision Ignored(string reason) => new() { Outcome = BootOutcome.Ignore, Reason = reason };
 }
