@@ -30,7 +30,7 @@
 # The server port is an access port of VLAN 10 (untagged), like a server pod on the same NAD; the host has no
 # 802.1Q so it cannot terminate the tagged trunk. Mode "host-bridge" (kernel with VLAN filtering) builds br1 in
 # ns wire directly with `bridge vlan`, and there the server sits on a tagged trunk port with lab0.10.
-set -euo pipefail
+set -Eeuo pipefail  # -E: the ERR trap of `up` (remove a half-built lab) also fires inside helper functions
 source "$(dirname "$0")/lib/common.sh"
 
 LAB_ROOT="${LAB_ROOT:-$REPO_ROOT/.lab}"
