@@ -176,9 +176,9 @@ public sealed class BootPlannerTests : IDisposable
         var lines = script.Split('\n');
         Assert.Equal("#!ipxe", lines[0]);
         Assert.Contains(
-            "kernel tftp://${next-server}/files/ipxe-p/vmlinuz initrd=initrd.img console=ttyS0,115200 host=vm1 ip=10.0.0.9 mac=de:00:00:00:00:de p=ipxe-p srv=${next-server} lit=${x} BOOTIF=01-de-00-00-00-00-de",
+            "kernel /files/ipxe-p/vmlinuz initrd=initrd.img console=ttyS0,115200 host=vm1 ip=10.0.0.9 mac=de:00:00:00:00:de p=ipxe-p srv=${next-server} lit=${x} BOOTIF=01-de-00-00-00-00-de",
             lines);
-        Assert.Contains("initrd tftp://${next-server}/files/ipxe-p/initrd.img", lines);
+        Assert.Contains("initrd /files/ipxe-p/initrd.img", lines);
         Assert.Equal("boot", lines.Last(l => l.Length > 0));
     }
 
@@ -241,7 +241,7 @@ public sealed class BootPlannerTests : IDisposable
         _cat.WriteHosts("hosts:\n  - {mac: de:00:00:00:00:de, profile: multi}\n");
         var snap = CatalogLoader.Load(_cat.Dir);
         Assert.True(BootPlanner.TryRender(snap, "ipxe/01-de-00-00-00-00-de.ipxe", null, new BootPlannerOptions(), out var script));
-        Assert.Contains("kernel tftp://${next-server}/files/multi/vmlinuz initrd=a.img initrd=b.cpio\n", script, StringComparison.Ordinal);
-        Assert.Contains("initrd tftp://${next-server}/files/multi/a.img\ninitrd tftp://${next-server}/files/multi/b.cpio\n", script, StringComparison.Ordinal);
+        Assert.Contains("kernel /files/multi/vmlinuz initrd=a.img initrd=b.cpio\n", script, StringComparison.Ordinal);
+        Assert.Contains("initrd /files/multi/a.img\ninitrd /files/multi/b.cpio\n", script, StringComparison.Ordinal);
     }
 }

@@ -104,8 +104,11 @@ internal static class ConfigRenderer
     /// </summary>
     public static string RenderIpxe(BootProfile profile, HostEntry? host, MacAddress mac, IPAddress? client, IPAddress? server)
     {
-        string serverText = server?.ToString() ?? "${next-server}";
-        var vars = new Variables(mac, client?.ToString() ?? host?.ReservedAddress?.ToString() ?? "${ip}", host?.Name, profile.Name, serverText);
+        // With a known server address, absolute tftp:// URLs. Without one, paths relative to the script's own URI
+        // (iPXE resolves them against the URI it fetched the script from), which needs no next-server at all:
+        // in ProxyDHCP mode iPXE's ${next-server} may be the other DHCP server's siaddr.
+        string urlBase = server is null ? "/" : $"tftp://{server}/";
+        var vars = new Variables(mac, client?.ToString() ?? host?.ReservedAddress?.ToString() ?? "${ip}", host?.Name, profile.Name, server?.ToString() ?? "${next-server}");
         string cmdline = ExpandCmdline(profile, vars);
         var sb = new StringBuilder(256);
         sb.Append("#!ipxe\n");
@@ -116,7 +119,7 @@ internal static class ConfigRenderer
         }
 
         sb.Append('\n');
-        sb.Append("kernel tftp://").Append(serverText).Append('/').Append(profile.Kernel.Path);
+        sb.Append("kernel ").Append(urlBase).Append(profile.Kernel.Path);
         foreach (var initrd in profile.Initrds)
         {
             sb.Append(" initrd=").Append(initrd.FileName);
@@ -130,7 +133,7 @@ internal static class ConfigRenderer
         sb.Append('\n');
         foreach (var initrd in profile.Initrds)
         {
-            sb.Append("initrd tftp://").Append(serverText).Append('/').Append(initrd.Path).Append('\n');
+            sb.Append("initrd ").Append(urlBase).Append(initrd.Path).Append('\n');
         }
 
         sb.Append("boot\n");

@@ -75,9 +75,9 @@ public sealed class CatalogCommandTests : IDisposable
         Assert.Contains("Config file:  ipxe/01-de-00-00-00-00-de.ipxe", stdout, StringComparison.Ordinal);
         Assert.Contains("x64 UEFI (option 93 = 7)", stdout, StringComparison.Ordinal);
         Assert.Contains(
-            "kernel tftp://${next-server}/files/lab-linux/vmlinuz initrd=initrd.img console=ttyS0,115200 panic=-1 hostname=vmi-pxe-boot BOOTIF=01-de-00-00-00-00-de\n",
+            "kernel /files/lab-linux/vmlinuz initrd=initrd.img console=ttyS0,115200 panic=-1 hostname=vmi-pxe-boot BOOTIF=01-de-00-00-00-00-de\n",
             stdout, StringComparison.Ordinal);
-        Assert.Contains("initrd tftp://${next-server}/files/lab-linux/initrd.img\nboot\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("initrd /files/lab-linux/initrd.img\nboot\n", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
