@@ -18,13 +18,22 @@ if [ "${#missing[@]}" -gt 0 ]; then
     echo "prereqs: not root, cannot install: ${missing[*]} (tests that need them will skip, or fail under CI=true)" >&2
   else
     step "apt-get install ${missing[*]}"
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    for attempt in 1 2 3; do
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" && break
+      [ "$attempt" -eq 3 ] && { echo "prereqs: apt-get install failed 3 times" >&2; exit 1; }
+      sleep $((attempt * 10))
+    done
   fi
 fi
 
 step "dotnet restore"
-dotnet restore PxeServer.sln -v q
+# The registry is reached through a proxy that sometimes fails a lookup for a moment: retry.
+for attempt in 1 2 3 4; do
+  dotnet restore PxeServer.sln -v q && break
+  [ "$attempt" -eq 4 ] && { echo "prereqs: dotnet restore failed 4 times" >&2; exit 1; }
+  echo "prereqs: dotnet restore failed (attempt $attempt), retrying in $((attempt * 10)) s" >&2
+  sleep $((attempt * 10))
+done
 
 for s in .ci/prepare-*.sh; do
   [ -f "$s" ] || continue
