@@ -13,7 +13,9 @@ internal sealed unsafe class TftpIoLoop : IDisposable
 {
     private const int MaxEvents = 256;
     private const int ReceiveBufferSize = 65536;
-    private const int MaxDatagramsPerWake = 64;
+    // One datagram per readiness event: the socket is level-triggered, so anything left is reported by the
+    // next epoll_wait, and a lockstep transfer saves the recvfrom that would only return EAGAIN.
+    private const int MaxDatagramsPerWake = 1;
 
     private readonly int _epoll;
     private readonly ConcurrentDictionary<ulong, ServerSession> _sessions = new();
