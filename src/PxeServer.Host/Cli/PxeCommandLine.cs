@@ -19,6 +19,7 @@ internal static class PxeCommandLine
         root.Subcommands.Add(HostsCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(ManifestsCommand.Create());
+        root.Subcommands.Add(SniffCommand.Create());
 
         RootHelpAction.Install(root);
         return root;
@@ -37,7 +38,8 @@ internal static class PxeCommandLine
             ProcessTerminationTimeout = null,
         };
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        // --help wins over errors such as a missing required option ('pxe catalog add --help').
+        if (parse.Errors.Count > 0 && parse.Action is not (RootHelpAction or System.CommandLine.Help.HelpAction))
         {
             var err = config.Error;
             foreach (var e in parse.Errors)

@@ -38,6 +38,32 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData("catalog", "add", "--help")]
+    [InlineData("hosts", "add", "--help")]
+    [InlineData("explain", "--help")]
+    [InlineData("manifests", "--help")]
+    [InlineData("sniff", "--help")]
+    public async Task HelpWins_OverMissingRequiredArguments(params string[] args)
+    {
+        var (code, output, err) = await RunAsync(args);
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, err);
+    }
+
+    [Fact]
+    public async Task RootHelp_ListsEveryCommand_OneLineEach()
+    {
+        var (_, output, _) = await RunAsync("--help");
+
+        foreach (var command in new[] { "serve", "catalog", "hosts", "explain", "manifests", "sniff", "demo" })
+        {
+            Assert.Single(output.Split('\n'), l => l.StartsWith("  " + command + " ", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
     [InlineData("no-such-command")]
     [InlineData("serve", "--dhcp-mode", "fulll")]
     [InlineData("serve", "--tftp-port", "abc")]
