@@ -329,7 +329,17 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
                 return;
             }
 
-            if (logger.IsEnabled(LogLevel.Information) && response.ReplyType != DhcpMessageType.Offer)
+            if (response.ReplyType == DhcpMessageType.Offer)
+            {
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.Offered(logger, Where, Port, packet.Mac.ToString(), ArchText(packet), response.Decision?.BootFile);
+                }
+
+                return;
+            }
+
+            if (logger.IsEnabled(LogLevel.Information))
             {
                 Log.Replied(logger, Where, Port, packet.MessageType.ToString(), packet.Mac.ToString(), ArchText(packet), response.ReplyType.ToString(),
                     response.HasLeaseChange ? DhcpResponder.ToAddress(response.LeaseChange.Address).ToString() : "-", response.Decision?.BootFile, response.Decision?.Reason);

@@ -33,6 +33,9 @@ internal static partial class Log
     [LoggerMessage(4008, LogLevel.Information, "DHCP {Mode} mode listening: {Listeners}")]
     public static partial void Listening(ILogger logger, string mode, string listeners);
 
+    [LoggerMessage(4010, LogLevel.Debug, "{InterfaceName}:{Port} offer to {Mac} arch {Arch} file {File}")]
+    public static partial void Offered(ILogger logger, string interfaceName, int port, string mac, string arch, string? file);
+
     [LoggerMessage(4009, LogLevel.Information, "Loaded {Count} lease(s) from {Path}")]
     public static partial void LeasesLoaded(ILogger logger, int count, string path);
 }
