@@ -23,7 +23,7 @@ internal static class DemoCommand
     {
         var firmware = new Option<string>("--firmware")
         {
-            Description = "Client firmware: bios (SeaBIOS + iPXE ROM) or uefi (OVMF + iPXE ROM).",
+            Description = "Client firmware: bios (SeaBIOS + iPXE ROM), uefi (OVMF + iPXE ROM) or ovmf-native (OVMF's own PXE client).",
             DefaultValueFactory = _ => "bios",
             HelpName = "FW",
         };
@@ -81,6 +81,7 @@ internal static class DemoCommand
         var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["PXE"] = SelfCommandLine() };
         string id = "d" + Random.Shared.Next(0x100000, 0xffffff).ToString("x6", CultureInfo.InvariantCulture);
         bool up = false;
+        string catalog = "<lab state>/catalog";
         var running = new List<Process>();
         try
         {
@@ -104,7 +105,7 @@ internal static class DemoCommand
                 ? "VLANs: the host kernel has no 802.1Q/VLAN filtering, so br1 (vlan_filtering 1) runs in a small QEMU switch VM"
                 : "VLANs: br1 with vlan_filtering 1 on the host, server on a tagged trunk (" + labEnv.GetValueOrDefault("SRV_IF") + ")");
 
-            string catalog = Path.Combine(state, "catalog");
+            catalog = Path.Combine(state, "catalog");
             ui.Step("catalog: sample profile lab-linux, loaders, host " + LabMac + " -> lab-linux");
             if (!await RunToEndAsync(lab, ["catalog", catalog], env, ui, "catalog", ct))
             {
@@ -244,7 +245,7 @@ internal static class DemoCommand
             {
                 await stdout.WriteLineAsync($"""
                     Lab {id} left up (--keep). Use it with:
-                      sudo {lab} serve {id} {mode} --catalog <state>/catalog     # our server again
+                      sudo {lab} serve {id} {mode} --catalog {catalog}   # our server again
                       sudo {lab} vm {id} --firmware {firmware}                     # boot the VM again
                       sudo {lab} down {id}                                       # remove everything
                     """);
