@@ -27,6 +27,9 @@ internal static partial class Log
     [LoggerMessage(3006, LogLevel.Warning, "TFTP socket error on {Endpoint}: {Error}")]
     public static partial void SocketError(ILogger logger, string endpoint, string error);
 
+    [LoggerMessage(3008, LogLevel.Warning, "TFTP request from {Client} failed")]
+    public static partial void RequestFailed(ILogger logger, IPEndPoint client, Exception exception);
+
     [LoggerMessage(3007, LogLevel.Warning, "tftp.allowUploads is set, but uploads are not implemented yet: write requests are refused")]
     public static partial void UploadsNotImplemented(ILogger logger);
 }
@@ -39,9 +42,9 @@ internal sealed class LogThrottle(TimeProvider time, int perSecond)
     private long _suppressed;
 
     /// <summary>True if this message may be logged; reports the suppressed count when a new second starts.</summary>
-    public bool Allow(ILogger logger)
+    public bool Allow(ILogger logger, LogLevel level = LogLevel.Debug)
     {
-        if (!logger.IsEnabled(LogLevel.Debug))
+        if (!logger.IsEnabled(level))
         {
             return false;
         }

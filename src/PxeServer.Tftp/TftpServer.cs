@@ -308,7 +308,18 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
 
             var remote = (IPEndPoint)result.RemoteEndPoint;
             var local = result.PacketInformation.Address ?? IPAddress.Any;
-            HandleRequest(buffer.AsSpan(0, result.ReceivedBytes), remote, local, cancellationToken);
+            try
+            {
+                HandleRequest(buffer.AsSpan(0, result.ReceivedBytes), remote, local, cancellationToken);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // One request's failure (a provider's bug, a resource limit) must not stop the listener.
+                if (_throttle.Allow(_logger, LogLevel.Warning))
+                {
+                    Log.RequestFailed(_logger, remote, e);
+                }
+            }
         }
     }
 
