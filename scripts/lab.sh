@@ -401,7 +401,12 @@ kubevirt:
   nadName: pxe-net-conf
 YAML
     echo "CONFIG=$cfg" >&2
-    local pxe; pxe=$(pxe_cmd)
+    local pxe v; pxe=$(pxe_cmd)
+    # The daemon reads every PXE_* variable as configuration and rejects unknown ones (PXE_SKIP_PREREQS of test.sh,
+    # say): pass on only PXE_<SECTION>__<KEY> overrides of real sections.
+    for v in $(compgen -e | grep '^PXE_' || true); do
+        case "${v#PXE_}" in SERVER__*|DHCP__*|TFTP__*|CATALOG__*|KUBEVIRT__*) ;; *) unset "$v" ;; esac
+    done
     # shellcheck disable=SC2086
     exec ip netns exec "$(ns "$id" "$where")" $pxe serve --config "$cfg" "${extra[@]}"
 }
