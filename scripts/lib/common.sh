@@ -3,7 +3,15 @@
 
 REPO_ROOT="${REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 LAB_CACHE="${LAB_CACHE:-$REPO_ROOT/.cache}"
-DEB_DIR="$LAB_CACHE/debs"
+# Downloaded .debs are inputs, not build outputs: keep them machine-wide when we can (root), so that a fresh
+# clone (CI) does not depend on the Debian mirror being reachable at that moment.
+if [ -z "${DEB_DIR:-}" ]; then
+    if mkdir -p /var/cache/pxeserver/debs 2>/dev/null && [ -w /var/cache/pxeserver/debs ]; then
+        DEB_DIR=/var/cache/pxeserver/debs
+    else
+        DEB_DIR="$LAB_CACHE/debs"
+    fi
+fi
 KERNEL_META_PACKAGE="${KERNEL_META_PACKAGE:-linux-image-cloud-amd64}"
 
 log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }

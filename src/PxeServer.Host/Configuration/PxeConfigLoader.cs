@@ -74,15 +74,16 @@ public static class PxeConfigLoader
             builder.Add(yaml);
         }
 
+        var envErrors = new List<string>();
         if (useEnvironment)
         {
-            builder.AddEnvironmentVariables(EnvironmentPrefix);
+            builder.AddInMemoryCollection(EnvironmentOverrides(Environment.GetEnvironmentVariables(), envErrors));
         }
 
         builder.AddInMemoryCollection(overrides.Select(o => new KeyValuePair<string, string?>(o.Key, o.Value.Value)));
         IConfigurationRoot config = builder.Build();
 
-        var errors = new List<string>();
+        var errors = new List<string>(envErrors);
         var normalized = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var section in config.GetChildren())
         {
@@ -139,6 +140,38 @@ public static class PxeConfigLoader
             (CatalogOptions)bound[typeof(CatalogOptions)],
             (KubeVirtOptions)bound[typeof(KubeVirtOptions)],
             file);
+    }
+
+    /// <summary>
+    /// <c>PXE_SECTION__KEY</c> variables of a known section, as configuration keys. Other <c>PXE_*</c> variables are
+    /// not ours (scripts use the prefix too) and are left alone, except the likely typo <c>PXE_TFTP_PORT</c>
+    /// (one underscore after a section name), which is reported.
+    /// </summary>
+    internal static Dictionary<string, string?> EnvironmentOverrides(System.Collections.IDictionary environment, List<string> errors)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (System.Collections.DictionaryEntry e in environment)
+        {
+            if (e.Key is not string name || !name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            string rest = name[EnvironmentPrefix.Length..];
+            int sep = rest.IndexOf("__", StringComparison.Ordinal);
+            string first = sep < 0 ? rest : rest[..sep];
+            bool known = s_sections.Any(x => x.Name.Equals(first, StringComparison.OrdinalIgnoreCase));
+            if (known && sep > 0)
+            {
+                result[rest.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)] = e.Value as string;
+            }
+            else if (s_sections.FirstOrDefault(x => rest.StartsWith(x.Name + "_", StringComparison.OrdinalIgnoreCase)) is { Name: not null } typo)
+            {
+                errors.Add($"environment variable {name}: use two underscores between levels, e.g. {EnvironmentPrefix}{typo.Name.ToUpperInvariant()}__{rest[(typo.Name.Length + 1)..]}");
+            }
+        }
+
+        return result;
     }
 
     /// <summary>The spelling users write for an enum value: <c>OpenshiftLegacy</c> → <c>openshift-legacy</c>.</summary>

@@ -162,6 +162,28 @@ public sealed class PxeConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Environment_TakesOnlySectionKeys_IgnoresOtherPxeVariables_AndFlagsSingleUnderscoreTypos()
+    {
+        var errors = new List<string>();
+        var env = new System.Collections.Hashtable
+        {
+            ["PXE_TFTP__PORT"] = "7000",
+            ["PXE_DHCP__POOL__DNS__0"] = "10.0.0.1",
+            ["PXE_SKIP_PREREQS"] = "1",     // a script's variable, not ours
+            ["PXE"] = "/usr/bin/pxe",
+            ["PXE_TFTP_PORT"] = "7001",     // typo
+            ["HOME"] = "/root",
+        };
+
+        var result = PxeConfigLoader.EnvironmentOverrides(env, errors);
+
+        Assert.Equal("7000", result["tftp:port"]);
+        Assert.Equal("10.0.0.1", result["dhcp:pool:dns:0"]);
+        Assert.Equal(2, result.Count);
+        Assert.Equal(["environment variable PXE_TFTP_PORT: use two underscores between levels, e.g. PXE_TFTP__PORT"], errors);
+    }
+
+    [Fact]
     public void Rejects_MissingExplicitFile()
     {
         var e = Assert.Throws<ConfigException>(() => PxeConfigLoader.Load(Path.Combine(_dir, "nope.yaml"), useEnvironment: false));
