@@ -34,7 +34,21 @@ internal sealed class LoopbackTftpServer : IAsyncDisposable
         var options = new TftpOptions { Root = root, Port = 0, MaxSessionsPerClient = 1000, RequestsPerSecond = 0 };
         configure?.Invoke(options);
         var server = new TftpServer(Options.Create(options), Options.Create(new ServerOptions { Address = "127.0.0.1" }), NullLogger<TftpServer>.Instance, TimeProvider.System, virtualFiles);
-        await server.StartAsync(CancellationToken.None);
+        try
+        {
+            await server.StartAsync(CancellationToken.None);
+        }
+        catch
+        {
+            server.Dispose();
+            if (owns)
+            {
+                Directory.Delete(root, recursive: true);
+            }
+
+            throw;
+        }
+
         return new LoopbackTftpServer(root, server, owns);
     }
 
