@@ -54,6 +54,8 @@ start_server() { # $1 name; sets SERVER_PID and PORT, or returns 1
         ours)
             PORT=6969
             if [[ -n "${PXE_DLL:-}" ]]; then
+                # 200 storm clients share 127.0.0.1: lift the per-client cap (default 16) and the request-rate limit.
+                PXE_TFTP__MAXSESSIONSPERCLIENT=100000 PXE_TFTP__REQUESTSPERSECOND=0 \
                 dotnet "$PXE_DLL" serve --dhcp-mode off --tftp-root "$WORK/root" --tftp-port $PORT --address 127.0.0.1 >"$WORK/ours.log" 2>&1 &
             else
                 dotnet "$LOAD" serve --root "$WORK/root" --port $PORT --address 127.0.0.1 >"$WORK/ours.log" 2>&1 &
