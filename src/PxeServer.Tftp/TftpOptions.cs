@@ -42,11 +42,8 @@ public sealed class TftpOptions
     /// <summary>Largest single file cached; larger files are read block by block from the page cache.</summary>
     public long CacheMaxFileBytes { get; set; } = 64L * 1024 * 1024;
 
-    /// <summary>Accept write requests, into <see cref="UploadRoot"/> only. Off by default.</summary>
+    /// <summary>Accept write requests. Not implemented: true is a configuration error (every WRQ gets ERROR 2).</summary>
     public bool AllowUploads { get; set; }
-
-    /// <summary>Directory for uploads; must be set, and differ from <see cref="Root"/>, when uploads are on.</summary>
-    public string? UploadRoot { get; set; }
 
     /// <summary>Adds every problem to <paramref name="errors"/> as <c>key: message</c>.</summary>
     public void Validate(ICollection<string> errors)
@@ -101,13 +98,10 @@ public sealed class TftpOptions
             errors.Add("tftp.cacheMaxBytes / tftp.cacheMaxFileBytes: must be 0 or more");
         }
 
-        if (AllowUploads && string.IsNullOrWhiteSpace(UploadRoot))
+        if (AllowUploads)
         {
-            errors.Add("tftp.uploadRoot: must be set when tftp.allowUploads is true");
-        }
-        else if (AllowUploads && Path.GetFullPath(UploadRoot!).TrimEnd('/') == Path.GetFullPath(Root).TrimEnd('/'))
-        {
-            errors.Add($"tftp.uploadRoot: '{UploadRoot}' must not be the served root");
+            // Said plainly rather than accepted and ignored: the engine refuses every write request (ERROR 2).
+            errors.Add("tftp.allowUploads: uploads are not implemented yet; write requests are always refused (ERROR 2)");
         }
     }
 }
