@@ -107,18 +107,21 @@ internal static class Daemon
     /// <summary>A configured interface that does not exist is a start failure, said in one line.</summary>
     internal static string? CheckInterface(ServerOptions server)
     {
-        if (string.IsNullOrEmpty(server.Interface))
+        var wanted = server.AllInterfaces();
+        if (wanted.Count == 0)
         {
             return null;
         }
 
         var nics = NetworkInterface.GetAllNetworkInterfaces();
-        if (nics.Any(n => n.Name == server.Interface))
+        var missing = wanted.Where(w => !nics.Any(n => n.Name == w)).ToList();
+        if (missing.Count == 0)
         {
             return null;
         }
 
-        return $"no network interface named '{server.Interface}' (server.interface); present: {string.Join(", ", nics.Select(n => n.Name).Order(StringComparer.Ordinal))}";
+        string which = missing.Count == 1 ? $"no network interface named '{missing[0]}'" : $"no network interfaces named {string.Join(", ", missing.Select(m => $"'{m}'"))}";
+        return $"{which} (server.interface/server.interfaces); present: {string.Join(", ", nics.Select(n => n.Name).Order(StringComparer.Ordinal))}";
     }
 
     private static Exception? Unwrap(Exception e) => e switch

@@ -106,6 +106,24 @@ public sealed class CommandLineTests
         Assert.Single(err.Trim().Split('\n'));
     }
 
+    [Fact]
+    public async Task ServeWithMissingInterfacesInTheList_NamesEveryMissingOne()
+    {
+        string config = Path.Combine(Path.GetTempPath(), $"pxe-ifs-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, "server:\n  interface: lo\n  interfaces: [pxe-nope7, pxe-nope8]\ndhcp:\n  mode: off\n", TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, _, err) = await RunAsync("serve", "--config", config);
+
+            Assert.Equal(ExitCodes.RuntimeFailure, code);
+            Assert.StartsWith("pxe: no network interfaces named 'pxe-nope7', 'pxe-nope8'", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
     private static string EmptyConfig()
     {
         string file = Path.Combine(Path.GetTempPath(), $"pxe-empty-{Guid.NewGuid():N}.yaml");
