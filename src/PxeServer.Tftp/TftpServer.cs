@@ -202,6 +202,9 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         }
     }
 
+    /// <summary>A transfer failed with an unexpected exception; it is closed, the server goes on.</summary>
+    internal void OnSessionFault(ServerSession session, Exception exception) => Log.RequestFailed(_logger, session.ClientEndPoint, exception);
+
     internal void OnForeignTid(ServerSession session, string from)
     {
         Interlocked.Increment(ref Statistics._foreignTid);

@@ -70,10 +70,37 @@ internal sealed class ServerSession : ITftpTickable
     /// <summary>A datagram from the client's TID (called by the I/O loop).</summary>
     public void OnDatagram(ReadOnlySpan<byte> datagram)
     {
-        var status = Engine.OnDatagram(datagram, _server.Time.GetTimestamp());
+        TftpSessionStatus status;
+        try
+        {
+            status = Engine.OnDatagram(datagram, _server.Time.GetTimestamp());
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Called on an I/O thread: an exception escaping here would end the process. One transfer fails instead.
+            Fault(e);
+            return;
+        }
+
         if (status != TftpSessionStatus.Active)
         {
             Close(status);
+        }
+    }
+
+    private void Fault(Exception e)
+    {
+        if (!IsClosed)
+        {
+            _server.OnSessionFault(this, e);
+        }
+
+        try
+        {
+            Close(TftpSessionStatus.Failed);
+        }
+        catch (Exception closing) when (closing is ObjectDisposedException or IOException or System.Net.Sockets.SocketException)
+        {
         }
     }
 
@@ -155,7 +182,18 @@ internal sealed class ServerSession : ITftpTickable
             return false;
         }
 
-        var status = Engine.OnTick(now);
+        TftpSessionStatus status;
+        try
+        {
+            status = Engine.OnTick(now);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Called from the timer: an exception escaping here would end the process. One transfer fails instead.
+            Fault(e);
+            return false;
+        }
+
         if (status == TftpSessionStatus.Active)
         {
             return true;

@@ -10,7 +10,6 @@ public sealed class LossTests
     [Fact]
     public async Task LossyPath_20Transfers_AllIntact()
     {
-        string curl = Prerequisites.RequireTool("curl", "curl");
         string tftp = Prerequisites.RequireTool("tftp", "tftp-hpa");
         string busybox = Prerequisites.RequireTool("busybox", "busybox");
         // 5 % loss each way, on a 2-core machine shared with builds: allow more retries than the default 5.
@@ -27,12 +26,13 @@ public sealed class LossTests
             for (int i = 0; i < 20; i++)
             {
                 string output = Path.Combine(dir, $"o{i}");
-                runs.Add((i % 3) switch
+                // tftp-hpa and busybox, alternating. Not curl: when the server's first reply (OACK or DATA 1) is
+                // lost, curl's TFTP client gives up ("getpeername() failed ... not connected", exit 71) instead of
+                // retransmitting its request. Not atftp: its client aborts on a repeated OACK ("unexpected OACK").
+                // Windowed transfers under loss are covered by FaultInjectionTests.
+                runs.Add((i % 2) switch
                 {
-                    0 => Tool.RunAsync(curl, ["-sS", "--tftp-blksize", "1468", "-o", output, $"tftp://127.0.0.1:{port}/payload"], TimeSpan.FromSeconds(120)),
-                    1 => Tool.RunAsync(tftp, ["-m", "binary", "127.0.0.1", port, "-c", "get", "payload", output], TimeSpan.FromSeconds(120)),
-                    // Not atftp: its client aborts on a repeated OACK ("unexpected OACK"), which a lossy path
-                    // produces whenever ACK 0 is lost. Windowed transfers under loss are covered by FaultInjectionTests.
+                    0 => Tool.RunAsync(tftp, ["-m", "binary", "127.0.0.1", port, "-c", "get", "payload", output], TimeSpan.FromSeconds(120)),
                     _ => Tool.RunAsync(busybox, ["tftp", "-g", "-r", "payload", "-l", output, "-b", "1024", "127.0.0.1", port], TimeSpan.FromSeconds(120)),
                 });
             }
@@ -41,7 +41,7 @@ public sealed class LossTests
             for (int i = 0; i < results.Length; i++)
             {
                 var stats = server.Server.Statistics;
-                Assert.True(results[i].Item1 == 0, $"transfer {i} (kind {i % 3}): {results[i].Item2}; server: {stats.SessionsCompleted} completed, {stats.SessionsTimedOut} timed out, {stats.Retransmissions} retransmissions");
+                Assert.True(results[i].Item1 == 0, $"transfer {i} (kind {i % 2}): {results[i].Item2}; server: {stats.SessionsCompleted} completed, {stats.SessionsTimedOut} timed out, {stats.Retransmissions} retransmissions");
                 Assert.Equal(expected, TestFiles.Sha256(Path.Combine(dir, $"o{i}")));
             }
 
