@@ -23,10 +23,13 @@ public sealed class AtomicFileTests : IDisposable
             {
                 string seen = File.ReadAllText(path);
                 Assert.True(seen == a || seen == b, $"torn read: {seen.Length} chars");
-                reads++;
+                Interlocked.Increment(ref reads);
             }
         }, TestContext.Current.CancellationToken);
-        for (int i = 0; i < 60; i++)
+
+        // On a loaded machine the reader may start late: write only once it reads, and until it has read a while.
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref reads) > 0, TimeSpan.FromSeconds(30)), "the reader never ran");
+        for (int i = 0; i < 60 || Volatile.Read(ref reads) < 20; i++)
         {
             AtomicFile.WriteAllText(path, i % 2 == 0 ? b : a);
         }
