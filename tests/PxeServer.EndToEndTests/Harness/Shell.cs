@@ -116,35 +116,19 @@ internal static class Shell
     }
 
     /// <summary>Sends SIGINT (tcpdump flushes and exits), then kills after a grace period.</summary>
-    public static async Task InterruptAsync(Process p, TimeSpan grace)
-    {
-        if (p.HasExited)
-        {
-            return;
-        }
-
-        _ = SysKill(p.Id, 2);
-        using var cts = new CancellationTokenSource(grace);
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            await p.WaitForExitAsync();
-        }
-    }
+    public static Task InterruptAsync(Process p, TimeSpan grace) => SignalThenKillAsync(p, 2, grace);
 
     /// <summary>SIGTERM (a graceful stop for the daemon), then kill.</summary>
-    public static async Task TerminateAsync(Process p, TimeSpan grace)
+    public static Task TerminateAsync(Process p, TimeSpan grace) => SignalThenKillAsync(p, 15, grace);
+
+    private static async Task SignalThenKillAsync(Process p, int signal, TimeSpan grace)
     {
         if (p.HasExited)
         {
             return;
         }
 
-        _ = SysKill(p.Id, 15);
+        _ = SysKill(p.Id, signal);
         using var cts = new CancellationTokenSource(grace);
         try
         {
