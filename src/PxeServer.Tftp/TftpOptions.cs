@@ -24,6 +24,13 @@ public sealed class TftpOptions
     /// <summary>Concurrent sessions across all clients.</summary>
     public int MaxSessions { get; set; } = 2000;
 
+    /// <summary>
+    /// Read transfers served at full speed at once; later ones are paced (one window per 100 ms tick, so their
+    /// clients never time out) and promoted in arrival order as these finish. In a boot storm half the
+    /// machines then get their files in about half the time instead of all at the very end. 0 = no limit.
+    /// </summary>
+    public int ActiveTransfers { get; set; } = 32;
+
     /// <summary>Concurrent sessions from one client IP.</summary>
     public int MaxSessionsPerClient { get; set; } = 16;
 
@@ -71,6 +78,11 @@ public sealed class TftpOptions
         if (MaxSessions < 1)
         {
             errors.Add($"tftp.maxSessions: {MaxSessions} must be at least 1");
+        }
+
+        if (ActiveTransfers < 0)
+        {
+            errors.Add($"tftp.activeTransfers: {ActiveTransfers} must be 0 (no limit) or more");
         }
 
         if (MaxSessionsPerClient < 1)

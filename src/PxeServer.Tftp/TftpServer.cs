@@ -37,6 +37,7 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
     private Socket? _listener;
     private DiskFileSource? _disk;
     private TftpSessionScheduler? _scheduler;
+    private TftpAdmission _admission = new(0);
     private TftpIoLoop[] _loops = [];
     private long _nextSessionId;
     private CancellationTokenSource? _stopping;
@@ -131,6 +132,7 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         _listeners = [new ListenerInfo("tftp", bound.Address.ToString(), bound.Port, string.IsNullOrEmpty(_server.Interface) ? null : _server.Interface)];
         _scheduler = new TftpSessionScheduler(Time, TimeSpan.FromMilliseconds(100));
+        _admission = new TftpAdmission(_options.ActiveTransfers);
         if (NativeUdp.IsSupported)
         {
             // A few epoll threads for all sessions: on loopback a turn-around costs microseconds, and a thread-pool hop per ACK would dominate.
@@ -245,6 +247,7 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         }
 
         _scheduler?.Remove(session);
+        _admission.Release(session, Time.GetTimestamp());
         var engine = session.Engine;
         Interlocked.Add(ref Statistics._retransmissions, engine.Retransmissions);
         Interlocked.Add(ref Statistics._dataPackets, engine.DataPacketsSent);
@@ -444,6 +447,7 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
 
         Interlocked.Increment(ref Statistics._sessionsStarted);
         Log.SessionStarted(_logger, remote, path, content.Length, parameters.BlockSize, parameters.WindowSize, source);
+        _admission.Admit(session);
         var status = session.Engine.Start(now);
         if (status != TftpSessionStatus.Active)
         {

@@ -62,6 +62,7 @@ internal static class Serve
             Root = args.Get("root"),
             Port = args.GetInt("port", 6969),
             MaxWindowSize = args.GetInt("max-window", 64),
+            ActiveTransfers = args.GetInt("active-transfers", new TftpOptions().ActiveTransfers),
             MaxSessionsPerClient = 100_000,
             RequestsPerSecond = 0,
         };

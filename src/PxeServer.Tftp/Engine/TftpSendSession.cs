@@ -49,6 +49,8 @@ internal sealed class TftpSendSession
     private long _highestSent;
     private int _retries;
     private long _deadline;
+    private bool _paced;
+    private bool _windowDue;
 
     /// <param name="transport">Where datagrams go.</param>
     /// <param name="content">The file; disposed by the owner, not the session.</param>
@@ -99,6 +101,38 @@ internal sealed class TftpSendSession
     /// <summary>The error the client sent, when <see cref="Status"/> is <see cref="TftpSessionStatus.AbortedByClient"/>.</summary>
     public TftpErrorCode ClientError { get; private set; }
 
+    /// <summary>True while the session is paced (see <see cref="Pace"/>).</summary>
+    public bool IsPaced { get { lock (_gate) { return _paced; } } }
+
+    /// <summary>
+    /// Paces the session: an ACK no longer sends the next window at once; the scheduler's next tick does.
+    /// The server paces transfers beyond <c>tftp.activeTransfers</c> so the ones at full speed finish
+    /// first, while the paced clients still get a window every tick and never time out.
+    /// </summary>
+    public void Pace()
+    {
+        lock (_gate)
+        {
+            _paced = true;
+        }
+    }
+
+    /// <summary>Back to full speed; sends a window that was waiting for the tick.</summary>
+    public TftpSessionStatus Promote(long now)
+    {
+        lock (_gate)
+        {
+            _paced = false;
+            if (_windowDue && Status == TftpSessionStatus.Active)
+            {
+                _windowDue = false;
+                SendWindow(now);
+            }
+
+            return Status;
+        }
+    }
+
     /// <summary>Sends the OACK, or DATA 1 when no option was accepted.</summary>
     public TftpSessionStatus Start(long now)
     {
@@ -147,7 +181,20 @@ internal sealed class TftpSendSession
     {
         lock (_gate)
         {
-            if (Status != TftpSessionStatus.Active || now < _deadline)
+            if (Status != TftpSessionStatus.Active)
+            {
+                return Status;
+            }
+
+            if (_windowDue)
+            {
+                // Paced: the client acknowledged since the last tick; its next window goes now.
+                _windowDue = false;
+                SendWindow(now);
+                return Status;
+            }
+
+            if (now < _deadline)
             {
                 return Status;
             }
@@ -201,7 +248,7 @@ internal sealed class TftpSendSession
 
             _awaitingOackAck = false;
             _retries = 0;
-            SendWindow(now);
+            SendOrDefer(now);
             return;
         }
 
@@ -217,6 +264,18 @@ internal sealed class TftpSendSession
         if (_acked == _totalBlocks)
         {
             Status = TftpSessionStatus.Completed;
+            return;
+        }
+
+        SendOrDefer(now);
+    }
+
+    private void SendOrDefer(long now)
+    {
+        if (_paced)
+        {
+            _windowDue = true;
+            _deadline = now + _timeoutTicks;
             return;
         }
 
