@@ -14,8 +14,10 @@ using PxeServer.Transport;
 //   serve --root DIR --port N [--address 127.0.0.1] [--max-window 64]
 //       hosts PxeServer's TftpServer alone (a stand-in for `pxe serve --dhcp-mode off ...`).
 //   run --port N --file NAME --expect LOCAL [--host 127.0.0.1] [--clients 1] [--blksize 512] [--windowsize 1]
-//       [--timeout-ms 1000] [--server-pid PID] [--label TEXT]
+//       [--timeout-ms 1000] [--server-pid PID] [--label TEXT] [--warmup 0]
 //       N concurrent RRQs (RFC 7440 receiver), every byte compared with LOCAL; prints one JSON line.
+//       --warmup K first runs K untimed single transfers, so a 0.1 s transfer does not time the client's JIT;
+//       --repeat R makes each client fetch the file R times in a row (per-client seconds and MB/s cover all R).
 var parsed = Args.Parse(args);
 return parsed.Command switch
 {
@@ -94,6 +96,16 @@ internal static class Load
         int timeoutMs = args.GetInt("timeout-ms", 1000);
         int serverPid = args.GetInt("server-pid", 0);
         string label = args.Get("label", string.Empty);
+        int warmup = args.GetInt("warmup", 0);
+        int repeat = Math.Max(1, args.GetInt("repeat", 1));
+        for (int i = 0; i < warmup; i++)
+        {
+            var result = Transfer.Run(new IPEndPoint(host, port), file, expected, blockSize, window, timeoutMs);
+            if (!result.Ok)
+            {
+                Console.Error.WriteLine($"warm-up transfer failed: {result.Error}");
+            }
+        }
 
         using var sampler = serverPid > 0 ? new RssSampler(serverPid) : null;
         var results = new TransferResult[clients];
@@ -105,7 +117,14 @@ internal static class Load
             threads[i] = new Thread(() =>
             {
                 start.Wait();
-                results[index] = Transfer.Run(new IPEndPoint(host, port), file, expected, blockSize, window, timeoutMs);
+                var total = new TransferResult(true, 0, 0, null);
+                for (int r = 0; r < repeat && total.Ok; r++)
+                {
+                    var one = Transfer.Run(new IPEndPoint(host, port), file, expected, blockSize, window, timeoutMs);
+                    total = new TransferResult(one.Ok, total.Seconds + one.Seconds, total.Retries + one.Retries, one.Error);
+                }
+
+                results[index] = total;
             }, 256 * 1024) { IsBackground = true };
             threads[i].Start();
         }
@@ -122,7 +141,7 @@ internal static class Load
         var seconds = ok.Select(r => r.Seconds).Order().ToArray();
         double median = seconds.Length == 0 ? double.NaN : seconds[seconds.Length / 2];
         double p95 = seconds.Length == 0 ? double.NaN : seconds[Math.Min(seconds.Length - 1, (int)(seconds.Length * 0.95))];
-        double mbps = ok.Length * (double)expected.Length / wall.Elapsed.TotalSeconds / 1e6;
+        double mbps = ok.Length * (double)expected.Length * repeat / wall.Elapsed.TotalSeconds / 1e6;
         var report = new
         {
             label,
@@ -130,6 +149,7 @@ internal static class Load
             blksize = blockSize,
             windowsize = window,
             bytes = expected.Length,
+            repeat,
             wall_s = Math.Round(wall.Elapsed.TotalSeconds, 3),
             mb_per_s = Math.Round(mbps, 1),
             median_s = Math.Round(median, 3),
