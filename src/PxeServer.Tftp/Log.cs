@@ -30,8 +30,17 @@ internal static partial class Log
     [LoggerMessage(3008, LogLevel.Warning, "TFTP request from {Client} failed")]
     public static partial void RequestFailed(ILogger logger, IPEndPoint client, Exception exception);
 
-    [LoggerMessage(3007, LogLevel.Warning, "tftp.allowUploads is set, but uploads are not implemented yet: write requests are refused")]
-    public static partial void UploadsNotImplemented(ILogger logger);
+    [LoggerMessage(3009, LogLevel.Information, "TFTP uploads enabled into {Root} (at most {MaxBytes} bytes each, overwrite {Overwrite}); {Stale} stale temporary files removed")]
+    public static partial void UploadsEnabled(ILogger logger, string root, long maxBytes, bool overwrite, int stale);
+
+    [LoggerMessage(3010, LogLevel.Debug, "TFTP {Client} upload '{File}' started: {Size} bytes announced, blksize {BlockSize}, windowsize {WindowSize}")]
+    public static partial void UploadStarted(ILogger logger, IPEndPoint client, string file, long size, int blockSize, int windowSize);
+
+    [LoggerMessage(3011, LogLevel.Information, "TFTP {Client} upload '{File}' stored as {Path}: {Bytes} bytes in {Milliseconds} ms, {Retransmissions} retransmissions")]
+    public static partial void UploadStored(ILogger logger, IPEndPoint client, string file, string path, long bytes, long milliseconds, long retransmissions);
+
+    [LoggerMessage(3012, LogLevel.Debug, "TFTP {Client} upload '{File}' {Status} after {Milliseconds} ms and {Bytes} bytes ({Reason}); nothing stored")]
+    public static partial void UploadEnded(ILogger logger, IPEndPoint client, string file, string status, long milliseconds, long bytes, string reason);
 }
 
 /// <summary>Lets at most a few Debug lines about bad input through per second, whatever the attack rate.</summary>

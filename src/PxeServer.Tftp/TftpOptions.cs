@@ -49,8 +49,17 @@ public sealed class TftpOptions
     /// <summary>Largest single file cached; larger files are read block by block from the page cache.</summary>
     public long CacheMaxFileBytes { get; set; } = 64L * 1024 * 1024;
 
-    /// <summary>Accept write requests. Not implemented: true is a configuration error (every WRQ gets ERROR 2).</summary>
+    /// <summary>Accept write requests (WRQ) into <see cref="UploadRoot"/>; off, every WRQ gets ERROR 2.</summary>
     public bool AllowUploads { get; set; }
+
+    /// <summary>Directory uploads are written to: required with <see cref="AllowUploads"/>, must exist, and must be separate from <see cref="Root"/>.</summary>
+    public string? UploadRoot { get; set; }
+
+    /// <summary>Largest upload accepted; a larger announced tsize or a transfer that grows past it gets ERROR 3.</summary>
+    public long MaxUploadBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Replace an existing file (atomically) instead of refusing with ERROR 6.</summary>
+    public bool UploadOverwrite { get; set; }
 
     /// <summary>Adds every problem to <paramref name="errors"/> as <c>key: message</c>.</summary>
     public void Validate(ICollection<string> errors)
@@ -110,10 +119,47 @@ public sealed class TftpOptions
             errors.Add("tftp.cacheMaxBytes / tftp.cacheMaxFileBytes: must be 0 or more");
         }
 
+        if (MaxUploadBytes < 1)
+        {
+            errors.Add($"tftp.maxUploadBytes: {MaxUploadBytes} must be at least 1");
+        }
+
         if (AllowUploads)
         {
-            // Said plainly rather than accepted and ignored: the engine refuses every write request (ERROR 2).
-            errors.Add("tftp.allowUploads: uploads are not implemented yet; write requests are always refused (ERROR 2)");
+            ValidateUploadRoot(errors);
         }
     }
+
+    private void ValidateUploadRoot(ICollection<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(UploadRoot))
+        {
+            errors.Add("tftp.uploadRoot: required when tftp.allowUploads is true (a directory separate from tftp.root)");
+            return;
+        }
+
+        string upload = Path.TrimEndingDirectorySeparator(Path.GetFullPath(UploadRoot));
+        if (!Directory.Exists(upload))
+        {
+            errors.Add($"tftp.uploadRoot: '{upload}' is not an existing directory (it is not created for you)");
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(Root))
+        {
+            return;
+        }
+
+        // Compare real paths, so a symlink cannot make the read root and the upload root the same tree.
+        string read = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Root));
+        string realUpload = Files.NativeFile.RealPath(upload) ?? upload;
+        string realRead = Files.NativeFile.RealPath(read) ?? read;
+        if (realUpload == realRead || IsInside(realUpload, realRead) || IsInside(realRead, realUpload))
+        {
+            errors.Add($"tftp.uploadRoot: '{upload}' must be a separate directory: not tftp.root ('{read}'), inside it, or containing it");
+        }
+    }
+
+    private static bool IsInside(string path, string directory) =>
+        path.StartsWith(directory.EndsWith('/') ? directory : directory + "/", StringComparison.Ordinal);
 }

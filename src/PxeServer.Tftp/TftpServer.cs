@@ -36,6 +36,7 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
     private int? _interfaceMtu;
     private Socket? _listener;
     private DiskFileSource? _disk;
+    private UploadDirectory? _uploads;
     private TftpSessionScheduler? _scheduler;
     private TftpAdmission _admission = new(0);
     private TftpIoLoop[] _loops = [];
@@ -86,7 +87,7 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         _disk = new DiskFileSource(realRoot, _options.CacheMaxBytes, _options.CacheMaxFileBytes);
         if (_options.AllowUploads)
         {
-            Log.UploadsNotImplemented(_logger);
+            _uploads = OpenUploadRoot(realRoot);
         }
 
         var address = string.IsNullOrEmpty(_server.Address) ? IPAddress.Any : IPAddress.Parse(_server.Address);
@@ -171,7 +172,7 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
 
         foreach (var session in live)
         {
-            session.Engine.Abort("Server shutting down");
+            session.Abort("Server shutting down");
             session.Close(TftpSessionStatus.Failed);
         }
 
@@ -247,6 +248,12 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         }
 
         _scheduler?.Remove(session);
+        if (session.Upload is { } upload)
+        {
+            OnUploadClosed(session, upload, status);
+            return;
+        }
+
         _admission.Release(session, Time.GetTimestamp());
         var engine = session.Engine;
         Interlocked.Add(ref Statistics._retransmissions, engine.Retransmissions);
@@ -343,10 +350,10 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         }
 
         string shown = PrintableName(request.FileName);
-        if (request.Opcode == TftpOpcode.Wrq)
+        if (request.Opcode == TftpOpcode.Wrq && _uploads is null)
         {
             Interlocked.Increment(ref Statistics._refusedWrite);
-            Refuse(remote, shown, "write request", TftpErrorCode.AccessViolation, "Write not permitted");
+            Refuse(remote, shown, "write request (tftp.allowUploads is off)", TftpErrorCode.AccessViolation, "Write not permitted");
             return;
         }
 
@@ -383,6 +390,12 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
                 Refuse(remote, shown, _sessions.Count >= _options.MaxSessions ? "tftp.maxSessions reached" : "tftp.maxSessionsPerClient reached", TftpErrorCode.NotDefined, "Server busy");
                 return;
             }
+        }
+
+        if (request.Opcode == TftpOpcode.Wrq)
+        {
+            StartUpload(request, remote, local, shown, cancellationToken);
+            return;
         }
 
         if (!TftpPath.TryNormalize(request.FileName, out string path, out string reason))
@@ -464,6 +477,165 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         {
             _ = session.RunAsync(cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A write request with uploads on: the same limits and path rules as reads (already checked: rate, sessions),
+    /// then ERROR 2 for a forbidden name or a missing directory, ERROR 6 for an existing file (unless overwriting),
+    /// ERROR 3 for an announced tsize over <c>tftp.maxUploadBytes</c>; otherwise a session on its own port.
+    /// </summary>
+    private void StartUpload(TftpRequest request, IPEndPoint remote, IPAddress local, string shown, CancellationToken cancellationToken)
+    {
+        if (!TftpPath.TryNormalize(request.FileName, out string path, out string reason))
+        {
+            RefuseUpload(remote, shown, "forbidden: " + reason, TftpErrorCode.AccessViolation, "Access violation");
+            return;
+        }
+
+        long announced = request.Options.TransferSize;
+        if (announced > _options.MaxUploadBytes)
+        {
+            RefuseUpload(remote, shown, $"announced tsize {announced} exceeds tftp.maxUploadBytes ({_options.MaxUploadBytes})", TftpErrorCode.DiskFull, "Disk full or allocation exceeded");
+            return;
+        }
+
+        var opened = _uploads!.TryCreate(path, request.Mode == TftpMode.NetAscii, out var writer, out string detail);
+        if (opened != UploadOpenResult.Created)
+        {
+            if (opened == UploadOpenResult.Exists)
+            {
+                RefuseUpload(remote, shown, "exists: " + detail, TftpErrorCode.FileAlreadyExists, "File already exists");
+            }
+            else
+            {
+                RefuseUpload(remote, shown, (opened == UploadOpenResult.MissingDirectory ? "missing: " : "forbidden: ") + detail, TftpErrorCode.AccessViolation, "Access violation");
+            }
+
+            return;
+        }
+
+        int maxBlock = Math.Min(_options.MaxBlockSize, BlockCapFor(local));
+        var parameters = TftpTransferParameters.Negotiate(request.Options, announced, maxBlock, _options.MaxWindowSize, _options.TimeoutSeconds);
+        Socket socket;
+        try
+        {
+            socket = UdpSessionTransport.OpenSocket(local.Equals(IPAddress.Any) ? IPAddress.Any : local, _server.Interface, 0);
+            if (parameters.WindowSize > 1)
+            {
+                // A whole window arrives back to back: room for two, so a burst is not dropped by the kernel.
+                socket.ReceiveBufferSize = (int)Math.Min(8L << 20, (long)(parameters.BlockSize + 64) * parameters.WindowSize * 2);
+            }
+        }
+        catch (SocketException e)
+        {
+            writer!.Dispose();
+            Log.SocketError(_logger, "session socket", e.SocketErrorCode.ToString());
+            RefuseUpload(remote, shown, "no session socket", TftpErrorCode.NotDefined, "Server busy");
+            return;
+        }
+
+        long now = Time.GetTimestamp();
+        ulong id = (ulong)Interlocked.Increment(ref _nextSessionId);
+        var loop = _loops.Length == 0 ? null : _loops[(int)(id % (ulong)_loops.Length)];
+        var session = new ServerSession(id, this, socket, writer!, remote, path, parameters, Time.TimestampFrequency, _options.MaxRetries, _options.MaxUploadBytes, now, loop is not null)
+        {
+            Loop = loop,
+        };
+        lock (_gate)
+        {
+            _sessions[remote] = session;
+            _perClient[remote.Address] = _perClient.GetValueOrDefault(remote.Address) + 1;
+            Statistics.ActiveSessions = _sessions.Count;
+        }
+
+        Interlocked.Increment(ref Statistics._sessionsStarted);
+        Interlocked.Increment(ref Statistics._uploadsStarted);
+        Log.UploadStarted(_logger, remote, path, announced, parameters.BlockSize, parameters.WindowSize);
+        var status = session.Upload!.Start(now);
+        if (status != TftpSessionStatus.Active)
+        {
+            session.Close(status);
+            return;
+        }
+
+        _scheduler!.Add(session);
+        if (loop is not null)
+        {
+            loop.Add(session);
+        }
+        else
+        {
+            _ = session.RunAsync(cancellationToken);
+        }
+    }
+
+    private void RefuseUpload(IPEndPoint remote, string shown, string reason, TftpErrorCode code, string message)
+    {
+        Interlocked.Increment(ref Statistics._refusedWrite);
+        Refuse(remote, shown, "upload " + reason, code, message);
+    }
+
+    private void OnUploadClosed(ServerSession session, TftpReceiveSession upload, TftpSessionStatus status)
+    {
+        Interlocked.Add(ref Statistics._retransmissions, upload.Retransmissions);
+        var elapsed = Time.GetElapsedTime(session.StartTimestamp);
+        long bytes = upload.BytesReceived;
+        string outcome;
+        if (upload.Stored)
+        {
+            Interlocked.Increment(ref Statistics._sessionsCompleted);
+            Interlocked.Increment(ref Statistics._uploadsStored);
+            Interlocked.Add(ref Statistics._bytesReceived, bytes);
+            outcome = "uploaded";
+            Log.UploadStored(_logger, session.ClientEndPoint, session.File, _uploads!.RealRoot + "/" + session.File, bytes, (long)elapsed.TotalMilliseconds, upload.Retransmissions);
+        }
+        else
+        {
+            Interlocked.Increment(ref Statistics._uploadsFailed);
+            switch (status)
+            {
+                case TftpSessionStatus.AbortedByClient:
+                    Interlocked.Increment(ref Statistics._sessionsAborted);
+                    outcome = $"upload aborted by client (ERROR {(int)upload.ClientError})";
+                    break;
+                case TftpSessionStatus.TimedOut:
+                    Interlocked.Increment(ref Statistics._sessionsTimedOut);
+                    outcome = "upload timed out";
+                    break;
+                default:
+                    Interlocked.Increment(ref Statistics._sessionsFailed);
+                    outcome = "upload failed";
+                    break;
+            }
+
+            Log.UploadEnded(_logger, session.ClientEndPoint, session.File, outcome, (long)elapsed.TotalMilliseconds, bytes, upload.FailureReason ?? "ended");
+        }
+
+        TransferFinished?.Invoke(new TftpTransferRecord(session.ClientEndPoint.Address, session.File, bytes, outcome, elapsed));
+    }
+
+    /// <summary>Resolves <c>tftp.uploadRoot</c> (checked again here: the server can be built without the config loader).</summary>
+    private UploadDirectory OpenUploadRoot(string realReadRoot)
+    {
+        if (string.IsNullOrWhiteSpace(_options.UploadRoot))
+        {
+            throw new ListenerStartException("tftp.uploadRoot: required when tftp.allowUploads is true");
+        }
+
+        string configured = Path.GetFullPath(_options.UploadRoot);
+        string realUpload = NativeFile.RealPath(configured) is { } u && Directory.Exists(u)
+            ? u
+            : throw new ListenerStartException($"tftp.uploadRoot '{configured}' is not a directory");
+        static string AsDirectory(string p) => p.EndsWith('/') ? p : p + "/";
+        if (realUpload == realReadRoot || realUpload.StartsWith(AsDirectory(realReadRoot), StringComparison.Ordinal) || realReadRoot.StartsWith(AsDirectory(realUpload), StringComparison.Ordinal))
+        {
+            throw new ListenerStartException($"tftp.uploadRoot '{realUpload}' must be a separate directory: not tftp.root ('{realReadRoot}'), inside it, or containing it");
+        }
+
+        var uploads = new UploadDirectory(realUpload, _options.UploadOverwrite);
+        int stale = uploads.RemoveStaleTemporaryFiles();
+        Log.UploadsEnabled(_logger, realUpload, _options.MaxUploadBytes, _options.UploadOverwrite, stale);
+        return uploads;
     }
 
     private static MemoryFileContent ToNetAscii(ITftpFileContent content)

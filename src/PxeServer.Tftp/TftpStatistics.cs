@@ -18,6 +18,10 @@ public sealed class TftpStatistics
     internal long _retransmissions;
     internal long _dataPackets;
     internal long _bytesSent;
+    internal long _uploadsStarted;
+    internal long _uploadsStored;
+    internal long _uploadsFailed;
+    internal long _bytesReceived;
 
     /// <summary>Transfers started.</summary>
     public long SessionsStarted => Interlocked.Read(ref _sessionsStarted);
@@ -37,7 +41,7 @@ public sealed class TftpStatistics
     /// <summary>Requests answered "File not found" (missing and forbidden alike).</summary>
     public long RefusedNotFound => Interlocked.Read(ref _refusedNotFound);
 
-    /// <summary>Write requests refused.</summary>
+    /// <summary>Write requests refused before a transfer started (uploads off, forbidden name, existing file, too large).</summary>
     public long RefusedWrite => Interlocked.Read(ref _refusedWrite);
 
     /// <summary>Requests refused by MaxSessions / MaxSessionsPerClient.</summary>
@@ -63,6 +67,18 @@ public sealed class TftpStatistics
 
     /// <summary>Payload bytes of completed transfers.</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Uploads (WRQ) accepted and started (also counted in <see cref="SessionsStarted"/>).</summary>
+    public long UploadsStarted => Interlocked.Read(ref _uploadsStarted);
+
+    /// <summary>Uploads stored under their final name.</summary>
+    public long UploadsStored => Interlocked.Read(ref _uploadsStored);
+
+    /// <summary>Uploads that ended without storing anything (client error, timeout, size limit, existing file, I/O error).</summary>
+    public long UploadsFailed => Interlocked.Read(ref _uploadsFailed);
+
+    /// <summary>Bytes of stored uploads.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <summary>Sessions in progress.</summary>
     public int ActiveSessions { get; internal set; }

@@ -17,7 +17,10 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
 
     private readonly TftpServer _server;
     private readonly Socket _socket;
-    private readonly ITftpFileContent _content;
+    private readonly ITftpFileContent? _content;
+    private readonly TftpSendSession? _send;
+    private readonly TftpReceiveSession? _receive;
+    private readonly ITftpUploadTarget? _upload;
     private readonly SocketAddress _client;
     private readonly byte[] _clientSockaddr = new byte[NativeUdp.SockaddrInSize];
     private readonly byte[] _sendBuffer;
@@ -38,7 +41,26 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
         StartTimestamp = startTimestamp;
         _sendBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(parameters.BlockSize + TftpPacket.DataHeaderSize, 1024));
         Transport = new UdpSessionTransport(socket, _client, _clientSockaddr, native);
-        Engine = new TftpSendSession(Transport, content, parameters, _sendBuffer, timestampFrequency, maxRetries);
+        _send = new TftpSendSession(Transport, content, parameters, _sendBuffer, timestampFrequency, maxRetries);
+    }
+
+    /// <summary>An upload (WRQ): the receive engine, writing into <paramref name="upload"/> (disposed on close).</summary>
+    public ServerSession(ulong id, TftpServer server, Socket socket, ITftpUploadTarget upload, IPEndPoint client, string file, TftpTransferParameters parameters, long timestampFrequency, int maxRetries, long maxUploadBytes, long startTimestamp, bool native)
+    {
+        Id = id;
+        NativeUdp.WriteSockaddr(client, _clientSockaddr);
+        ClientKey = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(_clientSockaddr);
+        _server = server;
+        _socket = socket;
+        _upload = upload;
+        _client = client.Serialize();
+        ClientEndPoint = client;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        File = file;
+        StartTimestamp = startTimestamp;
+        _sendBuffer = ArrayPool<byte>.Shared.Rent(1024);
+        Transport = new UdpSessionTransport(socket, _client, _clientSockaddr, native);
+        _receive = new TftpReceiveSession(Transport, upload, parameters, _sendBuffer, timestampFrequency, maxRetries, maxUploadBytes);
     }
 
     public ulong Id { get; }
@@ -59,11 +81,18 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
 
     public long StartTimestamp { get; }
 
-    public TftpSendSession Engine { get; }
+    /// <summary>The read engine (read sessions only: an upload has <see cref="Upload"/> instead).</summary>
+    public TftpSendSession Engine => _send ?? throw new InvalidOperationException("an upload session has no read engine");
+
+    /// <summary>The write engine of an upload session, or null for a read.</summary>
+    public TftpReceiveSession? Upload => _receive;
+
+    /// <summary>The session's state, whichever the direction.</summary>
+    public TftpSessionStatus Status => _send is not null ? _send.Status : _receive!.Status;
 
     public UdpSessionTransport Transport { get; }
 
-    public long Length => _content.Length;
+    public long Length => _content is not null ? _content.Length : _receive!.BytesReceived;
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
@@ -103,7 +132,7 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
         TftpSessionStatus status;
         try
         {
-            status = Engine.OnDatagram(datagram, _server.Time.GetTimestamp());
+            status = _send is not null ? _send.OnDatagram(datagram, _server.Time.GetTimestamp()) : _receive!.OnDatagram(datagram, _server.Time.GetTimestamp());
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -187,7 +216,7 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
                     continue;
                 }
 
-                var status = Engine.OnDatagram(receive.AsSpan(0, received), _server.Time.GetTimestamp());
+                var status = _send is not null ? _send.OnDatagram(receive.AsSpan(0, received), _server.Time.GetTimestamp()) : _receive!.OnDatagram(receive.AsSpan(0, received), _server.Time.GetTimestamp());
                 if (status != TftpSessionStatus.Active)
                 {
                     Close(status);
@@ -201,7 +230,7 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
         finally
         {
             ArrayPool<byte>.Shared.Return(receive);
-            Close(Engine.Status == TftpSessionStatus.Active ? TftpSessionStatus.Failed : Engine.Status);
+            Close(Status == TftpSessionStatus.Active ? TftpSessionStatus.Failed : Status);
         }
     }
 
@@ -215,7 +244,7 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
         TftpSessionStatus status;
         try
         {
-            status = Engine.OnTick(now);
+            status = _send is not null ? _send.OnTick(now) : _receive!.OnTick(now);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -243,9 +272,23 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
         // The engine no longer writes into the send buffer once its status is not Active.
         Loop?.Remove(this);
         _socket.Dispose();
-        _content.Dispose();
+        _content?.Dispose();
+        _upload?.Dispose();
         ArrayPool<byte>.Shared.Return(_sendBuffer);
         _server.OnSessionClosed(this, status);
+    }
+
+    /// <summary>Ends the transfer from outside (server shutdown), telling the client; a stored upload stays.</summary>
+    public void Abort(string message)
+    {
+        if (_send is not null)
+        {
+            _send.Abort(message);
+        }
+        else
+        {
+            _receive!.Abort(message);
+        }
     }
 
     private static byte[] BuildError(TftpErrorCode code, string message)

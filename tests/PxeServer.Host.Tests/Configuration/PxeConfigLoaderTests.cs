@@ -96,7 +96,7 @@ public sealed class PxeConfigLoaderTests : IDisposable
     [InlineData("dhcp:\n  mode: full\n  pool:\n    start: 10.0.0.9\n    end: 10.0.0.1\n    subnetMask: 255.255.255.0\n", "dhcp.pool.end: '10.0.0.1' comes before")]
     [InlineData("dhcp:\n  mode: full\n  pool:\n    start: 10.0.0.1\n    end: 10.0.1.1\n    subnetMask: 255.255.255.0\n", "not in the same subnet")]
     [InlineData("dhcp:\n  mode: full\n  pool:\n    start: 10.0.0.1\n    end: 10.0.0.9\n    subnetMask: 255.0.255.0\n", "not a contiguous netmask")]
-    [InlineData("tftp:\n  allowUploads: true\n", "tftp.allowUploads: uploads are not implemented yet")]
+    [InlineData("tftp:\n  allowUploads: true\n", "tftp.uploadRoot: required when tftp.allowUploads is true")]
     [InlineData("tftp:\n  maxBlockSize: 7\n", "tftp.maxBlockSize: 7 is outside 8..65464")]
     [InlineData("- a\n- b\n", "the top level must be a mapping")]
     [InlineData("tftp: [\n", "not valid YAML")]
