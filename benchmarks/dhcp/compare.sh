@@ -1,27 +1,47 @@
 #!/usr/bin/env bash
 # DHCP throughput: perfdhcp (Debian kea-admin) drives our server, kea-dhcp4 (memfile) and dnsmasq in turn, same
-# pool, same namespace pair, at rising rates; prints 4-way exchanges/s and drop rate per server and rate.
+# pool, same namespace pair, at rising rates; prints 4-way exchanges/s, drops and where they happened.
 #
-#   sudo benchmarks/dhcp/compare.sh [--rates "2000 6000 12000 16000"] [--duration 10] [--servers "pxe kea dnsmasq"]
+#   benchmarks/dhcp/compare.sh [--rates "2000 6000 12000 16000"] [--duration 10] [--servers "pxe kea dnsmasq"]
+#                              [--clients 60000] [--client-rcvbuf BYTES|0] [--exit-wait-ms 1000]     (as root)
 #
 # Topology: netns <id>-s (s0 10.77.0.1/16, the server) <-veth-> netns <id>-c (c0 10.77.0.2/16, perfdhcp with -B:
 # broadcast flag set, so every server broadcasts its replies). Pool 10.77.1.0-10.77.255.254 (65,278 addresses),
-# lease 3600 s, 60,000 simulated clients. Ours runs full mode with SQLite leases (WAL, synchronous=FULL: every ACK
-# is durable before it is sent); Kea memfile (persist, no fsync); dnsmasq with --no-ping (with its default ping
-# check it answers about one new client per 3 s). Everything is removed on exit. HARNESS=path overrides the
-# harness build; KEEP=1 keeps the per-run perfdhcp output.
+# lease 3600 s, 60,000 simulated clients. Every rate gets a freshly started server with an empty lease store, so
+# each run hands out new leases. Ours runs full mode with SQLite leases (WAL, synchronous=FULL: every ACK is
+# durable before it is sent); Kea memfile (persist, no fsync; Kea 2.2 defaults: single-threaded); dnsmasq with
+# --no-ping (with its default ping check it answers about one new client per 3 s).
+#
+# perfdhcp accounting, made the same for every server:
+#  - perfdhcp's one UDP socket stands in for all clients and gets net.core.rmem_default (208 KiB); on a busy
+#    2-core machine it overflows (UdpRcvbufErrors in the client namespace, column cli-rcvq) and perfdhcp counts
+#    those replies as drops. rcvbuf-preload.c gives it --client-rcvbuf bytes (default 8 MiB; 0 = kernel default).
+#  - without -W, perfdhcp stops listening the moment the test period ends, so exchanges still in flight count as
+#    drops. --exit-wait-ms (perfdhcp -W, default 1000) lets them finish; no new exchange starts during the wait,
+#    and perfdhcp's own "Rate" then divides by period + wait, so exch/s here is completed exchanges / period.
+#    Anything slower than perfdhcp's drop time (-d 2 s) is still a drop.
+#  - drops% = (DISCOVERs sent - ACKs received) / DISCOVERs sent: a lost OFFER and a lost ACK both count.
+#  - srv-rcvq / cli-rcvq: UdpRcvbufErrors during the run in the server / client namespace; srv% / perf%: CPU of
+#    the server process / perfdhcp over the run (100 = one core of the two).
+# For ours the harness also prints its own counters after each rate (VERBOSE=1): received, replied, commit
+# batches, GC. Everything is removed on exit. HARNESS=path overrides the harness build; REBUILD=1 rebuilds it;
+# KEEP=1 keeps the per-run perfdhcp output. Run it under the shared lock: flock /tmp/pxe-bench.lock ...
 set -euo pipefail
 
 RATES="2000 6000 12000 16000"
 DURATION=10
 SERVERS="pxe kea dnsmasq"
 CLIENTS=60000
+CLIENT_RCVBUF=$((8 << 20))
+EXIT_WAIT_MS=1000
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rates) RATES="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --servers) SERVERS="$2"; shift 2 ;;
     --clients) CLIENTS="$2"; shift 2 ;;
+    --client-rcvbuf) CLIENT_RCVBUF="$2"; shift 2 ;;
+    --exit-wait-ms) EXIT_WAIT_MS="$2"; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -36,6 +56,12 @@ HARNESS_PROJECT=$ROOT/tests/PxeServer.Dhcp.Tests/Harness/PxeServer.Dhcp.TestHarn
 HARNESS=${HARNESS:-$ROOT/tests/PxeServer.Dhcp.Tests/Harness/bin/Release/net10.0/PxeServer.Dhcp.TestHarness.dll}
 if [[ ! -f $HARNESS || -n "${REBUILD:-}" ]]; then
   dotnet build -c Release "$HARNESS_PROJECT" >/dev/null
+fi
+
+# perfdhcp's own socket gets net.core.rmem_default unless we give it more (see rcvbuf-preload.c); 0 = kernel default.
+PRELOAD=()
+if [[ $CLIENT_RCVBUF -gt 0 ]]; then
+  command -v gcc >/dev/null || { echo "compare.sh: gcc not found (needed for rcvbuf-preload.c; or pass --client-rcvbuf 0)" >&2; exit 2; }
 fi
 
 ID=pxb$(printf '%04x' $((RANDOM)))
@@ -60,6 +86,10 @@ cleanup() {
   if [[ -n "${KEEP:-}" ]]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
+if [[ $CLIENT_RCVBUF -gt 0 ]]; then
+  gcc -shared -fPIC -O2 -o "$TMP/rcvbuf-preload.so" "$ROOT/benchmarks/dhcp/rcvbuf-preload.c" -ldl
+  PRELOAD=(env LD_PRELOAD="$TMP/rcvbuf-preload.so" RCVBUF_BYTES="$CLIENT_RCVBUF")
+fi
 
 ip netns add "$NS_S"
 ip netns add "$NS_C"
@@ -110,25 +140,55 @@ JSON
   sleep 1
 }
 
-printf '%-8s %8s %14s %14s %8s %10s\n' server rate "exchanges/s" "acks" "drops%" "lease-rows"
+udp_counters() { # netns -> "InDatagrams RcvbufErrors" (absolute, this namespace only)
+  ip netns exec "$1" nstat -az 2>/dev/null | awk '$1=="UdpInDatagrams"{i=$2} $1=="UdpRcvbufErrors"{r=$2} END{printf "%d %d", i, r}'
+}
+proc_ticks() { # pid -> utime+stime in clock ticks
+  awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+HZ=$(getconf CLK_TCK)
+
+printf '%-8s %6s %8s %7s %7s %7s %7s %7s %8s %8s %5s %5s %7s\n' server rate "exch/s" "acks" "drops%" "DO-drop" "RA-drop" "rows" "srv-rcvq" "cli-rcvq" "srv%" "perf%" "maxRAms"
 for server in $SERVERS; do
-  start_server "$server"
   for rate in $RATES; do
-    out=$(ip netns exec "$NS_C" perfdhcp -4 -B -l c0 -r "$rate" -p "$DURATION" -R "$CLIENTS" -d 2 10.77.0.1 2>&1 || true)
+    start_server "$server"
+    read -r _ srv_err0 <<<"$(udp_counters "$NS_S")"
+    read -r _ cli_err0 <<<"$(udp_counters "$NS_C")"
+    wait_arg=""
+    if [[ $EXIT_WAIT_MS -gt 0 ]]; then wait_arg="-W $((EXIT_WAIT_MS * 1000))"; fi
+    t0=$(proc_ticks "$SERVER_PID")
+    out=$(ip netns exec "$NS_C" /usr/bin/time -f 'PERFCPU %U %S %e' "${PRELOAD[@]}" perfdhcp -4 -B -l c0 -r "$rate" -p "$DURATION" -R "$CLIENTS" -d 2 $wait_arg ${PERFDHCP_EXTRA:-} 10.77.0.1 2>&1 || true)
+    t1=$(proc_ticks "$SERVER_PID")
+    read -r _ srv_err1 <<<"$(udp_counters "$NS_S")"
+    read -r _ cli_err1 <<<"$(udp_counters "$NS_C")"
     echo "$out" >"$TMP/perfdhcp-$server-$rate.txt"
-    # perfdhcp prints one block per exchange (DISCOVER-OFFER, then REQUEST-ACK).
+    # perfdhcp prints one block per exchange (DISCOVER-OFFER, then REQUEST-ACK). Drops are counted the same way for
+    # every server: DISCOVERs sent minus ACKs received, so a lost OFFER and a lost ACK both count.
     achieved=$(echo "$out" | awk '/^Rate:/ {print $2; exit}')
     sent_discover=$(echo "$out" | awk '/sent packets:/ {print $3; exit}')
     acks=$(echo "$out" | awk '/received packets:/ {n++; if (n==2) {print $3; exit}}')
+    do_drops=$(echo "$out" | awk '/^drops:/ {n++; if (n==1) {print $2; exit}}')
+    ra_drops=$(echo "$out" | awk '/^drops:/ {n++; if (n==2) {print $2; exit}}')
+    max_ra=$(echo "$out" | awk '/^max delay:/ {n++; if (n==2) {printf "%.0f", $3; exit}}')
+    read -r pu ps pe < <(echo "$out" | awk '/^PERFCPU/ {print $2, $3, $4}')
     sent_discover=${sent_discover:-0}; acks=${acks:-0}; achieved=${achieved:-0}
+    if [[ $EXIT_WAIT_MS -gt 0 ]]; then achieved=$(awk -v a="$acks" -v d="$DURATION" 'BEGIN { printf "%.0f", a/d }'); fi
     drops=$(awk -v s="$sent_discover" -v a="$acks" 'BEGIN { if (s>0) printf "%.2f", 100*(s-a)/s; else print "n/a" }')
+    srv_cpu=$(awk -v t="$((t1 - t0))" -v hz="$HZ" -v e="${pe:-1}" 'BEGIN { printf "%.0f", 100*t/hz/e }')
+    perf_cpu=$(awk -v u="${pu:-0}" -v s="${ps:-0}" -v e="${pe:-1}" 'BEGIN { printf "%.0f", 100*(u+s)/e }')
     rows="-"
     case "$server" in
-      pxe) rows=$(sqlite3 "$TMP/state/leases.db" 'select count(*) from leases' 2>/dev/null || echo "?") ;;
-      kea) rows=$(grep -c '^10\.' "$TMP/state/kea-leases.csv" 2>/dev/null || echo 0) ;;
+      pxe)
+        rows=$(sqlite3 "$TMP/state/leases.db" 'select count(*) from leases' 2>/dev/null || echo "?")
+        kill -USR1 "$SERVER_PID" 2>/dev/null || true; sleep 0.3
+        grep '^STATS' "$TMP/server.log" | tail -1 >"$TMP/stats-$server-$rate.txt" || true
+        if [[ -n "${VERBOSE:-}" ]]; then cat "$TMP/stats-$server-$rate.txt" >&2; fi
+        ;;
+      kea) rows=$(awk -F, '/^10\./ {print $1}' "$TMP/state/kea-leases.csv" 2>/dev/null | sort -u | wc -l) ;;
       dnsmasq) rows=$(wc -l <"$TMP/state/dnsmasq.leases" 2>/dev/null || echo 0) ;;
     esac
-    printf '%-8s %8s %14s %14s %8s %10s\n' "$server" "$rate" "$achieved" "$acks" "$drops" "$rows"
+    printf '%-8s %6s %8s %7s %7s %7s %7s %7s %8s %8s %5s %5s %7s\n' "$server" "$rate" "$achieved" "$acks" "$drops" "${do_drops:-?}" "${ra_drops:-?}" \
+      "$rows" "$((srv_err1 - srv_err0))" "$((cli_err1 - cli_err0))" "$srv_cpu" "$perf_cpu" "${max_ra:-?}"
+    stop_server
   done
-  stop_server
 done

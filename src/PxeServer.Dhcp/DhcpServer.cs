@@ -13,8 +13,8 @@ using PxeServer.Transport.Udp;
 namespace PxeServer.Dhcp;
 
 /// <summary>
-/// The DHCP / ProxyDHCP service: one UDP socket per interface on port 67 and one on 4011, each with one
-/// receive in flight. Parsing and the decision are synchronous (<see cref="DhcpResponder"/>); in full mode an
+/// The DHCP / ProxyDHCP service: one UDP socket per interface on port 67 and one on 4011, each read by its own
+/// thread. Parsing and the decision are synchronous (<see cref="DhcpResponder"/>); in full mode an
 /// ACK waits in the group-commit queue until its lease is durable. In mode <c>off</c> it does nothing.
 /// </summary>
 public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposable
@@ -48,6 +48,16 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
 
     /// <summary>Counters since start.</summary>
     internal DhcpCounters Counters => _counters;
+
+    /// <summary>A snapshot of the counters since start (for metrics, the test harness and the benchmark).</summary>
+    public DhcpStatistics Statistics => new(
+        Interlocked.Read(ref _counters.Received),
+        Interlocked.Read(ref _counters.Malformed),
+        Interlocked.Read(ref _counters.Replied),
+        Interlocked.Read(ref _counters.Dropped),
+        _committer?.Committed ?? 0,
+        _committer?.Dropped ?? 0,
+        _committer?.Batches ?? 0);
 
     internal DhcpResponder? Responder => _responder;
 
@@ -137,7 +147,8 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
         {
             var local = (IPEndPoint)l.Socket.LocalEndPoint!;
             infos.Add(new ListenerInfo(l.BootServer ? "pxe-bootserver" : (_options.Mode == DhcpMode.Proxy ? "proxydhcp" : "dhcp"), local.Address.ToString(), local.Port, l.InterfaceName));
-            _loops.Add(Task.Run(() => l.ReceiveLoopAsync(_stopping.Token), CancellationToken.None));
+            var token = _stopping.Token;
+            _loops.Add(Task.Factory.StartNew(() => l.ReceiveLoop(token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         }
 
         _listeners = infos;
@@ -180,9 +191,12 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
 
     private sealed class Listener : IReplySender
     {
-        private static readonly IPEndPoint s_anyEndPoint = new(IPAddress.Any, 0);
+        private const int StopPollMilliseconds = 500;
+
+        [ThreadStatic]
+        private static SocketAddress? t_target;
+
         private readonly DhcpServer _server;
-        private readonly Dictionary<int, IPEndPoint> _broadcast = [];
         private readonly DhcpPacket _packet = new();
         private readonly byte[] _tx = new byte[1500];
 
@@ -208,25 +222,37 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
 
         private string Where => InterfaceName ?? "*";
 
-        public async Task ReceiveLoopAsync(CancellationToken ct)
+        /// <summary>
+        /// The receive loop, run on its own thread: a blocking receive into one pinned buffer and a caller-owned
+        /// <see cref="SocketAddress"/>, then parse, decide and send on the same thread. Compared with an awaited
+        /// ReceiveMessageFromAsync this allocates nothing per datagram (no IPEndPoint, no IPPacketInformation: the
+        /// socket is bound to its interface, so the listener already knows where a datagram came in) and makes no
+        /// hop from the socket engine thread to the thread pool, so a busy pool cannot stall the 67/4011 loop.
+        /// </summary>
+        public void ReceiveLoop(CancellationToken ct)
         {
+            Thread.CurrentThread.Name = $"dhcp-rx {Where}:{Port}";
             var rx = GC.AllocateUninitializedArray<byte>(DhcpPacket.MaxLength + 1, pinned: true);
+            var peer = new SocketAddress(AddressFamily.InterNetwork);
+
+            // The timeout only bounds how long a stop can wait if closing the socket did not wake the receive.
+            Socket.ReceiveTimeout = StopPollMilliseconds;
             while (!ct.IsCancellationRequested)
             {
-                SocketReceiveMessageFromResult r;
+                int n;
                 try
                 {
-                    r = await Socket.ReceiveMessageFromAsync(rx, SocketFlags.None, s_anyEndPoint, ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
+                    n = Socket.ReceiveFrom(rx, SocketFlags.None, peer);
                 }
                 catch (ObjectDisposedException)
                 {
                     break;
                 }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+                {
+                    continue;
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted or SocketError.Shutdown or SocketError.NotSocket)
                 {
                     break;
                 }
@@ -237,13 +263,24 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
                     continue;
                 }
 
-                var source = (IPEndPoint)r.RemoteEndPoint;
-                Handle(rx.AsSpan(0, r.ReceivedBytes), source, (r.SocketFlags & SocketFlags.Truncated) != 0);
+                if (ct.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                // sockaddr_in: family (2 bytes), port (big-endian), IPv4 address (big-endian).
+                var sa = peer.Buffer.Span;
+                uint sourceAddress = BinaryPrimitives.ReadUInt32BigEndian(sa.Slice(4, 4));
+                int sourcePort = BinaryPrimitives.ReadUInt16BigEndian(sa.Slice(2, 2));
+
+                // The buffer is one byte longer than the largest datagram we accept, so a longer one shows as n > MaxLength.
+                bool truncated = n > DhcpPacket.MaxLength;
+                Handle(rx.AsSpan(0, Math.Min(n, DhcpPacket.MaxLength)), sourceAddress, sourcePort, truncated);
             }
         }
 
         // Synchronous: spans do not cross awaits. Parse, decide, then send now or after the lease commit.
-        private void Handle(ReadOnlySpan<byte> datagram, IPEndPoint source, bool truncated)
+        private void Handle(ReadOnlySpan<byte> datagram, uint sourceAddress, int sourcePort, bool truncated)
         {
             var counters = _server._counters;
             Interlocked.Increment(ref counters.Received);
@@ -254,15 +291,13 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
                 Interlocked.Increment(ref counters.Malformed);
                 if (_server._logger.IsEnabled(LogLevel.Debug))
                 {
-                    Log.Malformed(_server._logger, datagram.Length, source, Where, error.ToString());
+                    Log.Malformed(_server._logger, datagram.Length, new IPEndPoint(DhcpResponder.ToAddress(sourceAddress), sourcePort), Where, error.ToString());
                 }
 
                 return;
             }
 
-            Span<byte> sourceBytes = stackalloc byte[4];
-            source.Address.TryWriteBytes(sourceBytes, out _);
-            var ctx = new DhcpReceiveContext(Address, Port, BinaryPrimitives.ReadUInt32BigEndian(sourceBytes), source.Port, BootServer);
+            var ctx = new DhcpReceiveContext(Address, Port, sourceAddress, sourcePort, BootServer);
             var response = _server._responder!.Respond(packet, ctx, _tx);
             LogOutcome(packet, response);
             if (response.HasLeaseChange && _server._committer is { } committer)
@@ -284,23 +319,11 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
 
         public void Send(ReadOnlySpan<byte> reply, uint destination, int port, bool broadcast)
         {
-            IPEndPoint target;
-            if (broadcast)
-            {
-                lock (_broadcast)
-                {
-                    if (!_broadcast.TryGetValue(port, out target!))
-                    {
-                        target = new IPEndPoint(IPAddress.Broadcast, port);
-                        _broadcast[port] = target;
-                    }
-                }
-            }
-            else
-            {
-                target = new IPEndPoint(DhcpResponder.ToAddress(destination), port);
-            }
-
+            // Called from this listener's receive thread and from the commit writer: one target address per thread.
+            var target = t_target ??= new SocketAddress(AddressFamily.InterNetwork);
+            var sa = target.Buffer.Span;
+            BinaryPrimitives.WriteUInt16BigEndian(sa.Slice(2, 2), (ushort)port);
+            BinaryPrimitives.WriteUInt32BigEndian(sa.Slice(4, 4), broadcast ? 0xFFFF_FFFFu : destination);
             try
             {
                 // DontRoute: a broadcast leaves on this socket's interface, never via the routing table.
@@ -308,7 +331,7 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
             }
             catch (SocketException e)
             {
-                Log.SendError(_server._logger, Where, target, e.SocketErrorCode.ToString());
+                Log.SendError(_server._logger, Where, new IPEndPoint(broadcast ? IPAddress.Broadcast : DhcpResponder.ToAddress(destination), port), e.SocketErrorCode.ToString());
             }
             catch (ObjectDisposedException)
             {
@@ -349,6 +372,16 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
         private static string ArchText(DhcpPacket packet) => packet.Architecture is { } a ? ((ushort)a).ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
     }
 }
+
+/// <summary>DHCP service counters since start.</summary>
+/// <param name="Received">Datagrams received on every listener.</param>
+/// <param name="Malformed">Datagrams dropped because they did not parse.</param>
+/// <param name="Replied">Replies sent or queued behind their lease commit.</param>
+/// <param name="Dropped">Well-formed datagrams that needed no reply (not ours, ignored MAC, RELEASE...).</param>
+/// <param name="LeaseChangesCommitted">Lease changes made durable (full mode).</param>
+/// <param name="CommitQueueDropped">Lease changes (and their replies) shed because the commit queue was full.</param>
+/// <param name="CommitBatches">Group-commit transactions (one fsync each).</param>
+public readonly record struct DhcpStatistics(long Received, long Malformed, long Replied, long Dropped, long LeaseChangesCommitted, long CommitQueueDropped, long CommitBatches);
 
 /// <summary>Counters of the DHCP service (read with Interlocked.Read).</summary>
 internal sealed class DhcpCounters

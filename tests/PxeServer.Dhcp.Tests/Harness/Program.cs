@@ -71,6 +71,12 @@ using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(S
     c.Cancel = true;
     stop.Cancel();
 });
+// SIGUSR1 (10 on Linux): print the counters (benchmarks/dhcp/compare.sh reads them after every rate).
+using var usr1 = System.Runtime.InteropServices.PosixSignalRegistration.Create((System.Runtime.InteropServices.PosixSignal)10, c =>
+{
+    c.Cancel = true;
+    PrintStatistics(dhcpServer);
+});
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
@@ -86,9 +92,18 @@ catch (OperationCanceledException)
 {
 }
 
+PrintStatistics(dhcpServer);
 await dhcpServer.StopAsync(CancellationToken.None);
 Console.WriteLine("STOPPED");
 return 0;
+
+static void PrintStatistics(DhcpServer server)
+{
+    var s = server.Statistics;
+    Console.WriteLine($"STATS received={s.Received} malformed={s.Malformed} replied={s.Replied} noreply={s.Dropped} " +
+        $"committed={s.LeaseChangesCommitted} queue-dropped={s.CommitQueueDropped} batches={s.CommitBatches} gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} gcpause-ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} alloc-bytes={GC.GetTotalAllocatedBytes()}");
+    Console.Out.Flush();
+}
 
 /// <summary>Boots every MAC (loader by architecture) except the ignored ones; reservations from the command line.</summary>
 internal sealed class HarnessPlanner(Dictionary<MacAddress, IPAddress> reservations, HashSet<MacAddress> ignored) : IBootPlanner
