@@ -57,7 +57,9 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
         Interlocked.Read(ref _counters.Dropped),
         _committer?.Committed ?? 0,
         _committer?.Dropped ?? 0,
-        _committer?.Batches ?? 0);
+        _committer?.Batches ?? 0,
+        _committer?.MaxBatchSize ?? 0,
+        _committer?.MaxCommitTime ?? TimeSpan.Zero);
 
     internal DhcpResponder? Responder => _responder;
 
@@ -381,7 +383,10 @@ public sealed class DhcpServer : IHostedService, IListenerSource, IAsyncDisposab
 /// <param name="LeaseChangesCommitted">Lease changes made durable (full mode).</param>
 /// <param name="CommitQueueDropped">Lease changes (and their replies) shed because the commit queue was full.</param>
 /// <param name="CommitBatches">Group-commit transactions (one fsync each).</param>
-public readonly record struct DhcpStatistics(long Received, long Malformed, long Replied, long Dropped, long LeaseChangesCommitted, long CommitQueueDropped, long CommitBatches);
+/// <param name="MaxCommitBatch">The most lease changes committed in one transaction.</param>
+/// <param name="MaxCommitTime">The longest commit (transaction and fsync): the worst wait an ACK had behind the disk.</param>
+public readonly record struct DhcpStatistics(
+    long Received, long Malformed, long Replied, long Dropped, long LeaseChangesCommitted, long CommitQueueDropped, long CommitBatches, int MaxCommitBatch, TimeSpan MaxCommitTime);
 
 /// <summary>Counters of the DHCP service (read with Interlocked.Read).</summary>
 internal sealed class DhcpCounters

@@ -30,6 +30,8 @@ internal sealed class LeaseCommitter : IAsyncDisposable
     private long _committed;
     private long _dropped;
     private long _batches;
+    private long _maxCommitTicks;
+    private int _maxBatch;
 
     public LeaseCommitter(SqliteLeaseStore store, ILogger logger)
     {
@@ -46,6 +48,12 @@ internal sealed class LeaseCommitter : IAsyncDisposable
     public long Dropped => Interlocked.Read(ref _dropped);
 
     public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>The longest single commit (transaction + fsync) so far: what an ACK can wait behind.</summary>
+    public TimeSpan MaxCommitTime => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _maxCommitTicks));
+
+    /// <summary>The largest batch committed in one transaction so far.</summary>
+    public int MaxBatchSize => Volatile.Read(ref _maxBatch);
 
     /// <summary>Queues a change (and its reply, copied into a rented buffer). Never blocks.</summary>
     public void Enqueue(LeaseRecord change, ReadOnlySpan<byte> reply, IReplySender? sender, uint destination, int port, bool broadcast)
@@ -98,10 +106,23 @@ internal sealed class LeaseCommitter : IAsyncDisposable
             bool durable;
             try
             {
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 _store.Commit(records.AsSpan(0, n));
+                long took = System.Diagnostics.Stopwatch.GetTimestamp() - started;
                 durable = true;
                 Interlocked.Add(ref _committed, n);
                 Interlocked.Increment(ref _batches);
+
+                // Only this thread writes these two.
+                if (took > _maxCommitTicks)
+                {
+                    Interlocked.Exchange(ref _maxCommitTicks, took);
+                }
+
+                if (n > _maxBatch)
+                {
+                    Volatile.Write(ref _maxBatch, n);
+                }
             }
             catch (Exception e)
             {

@@ -6,14 +6,21 @@ namespace PxeServer.Dhcp.Leases;
 /// </summary>
 internal sealed class LeaseTable
 {
-    private readonly Dictionary<uint, Lease> _byAddress = [];
-    private readonly Dictionary<ulong, Lease> _byMac = [];
+    // Sized for the pool up front (capped): growing a 64k-entry dictionary under load means large-object
+    // allocations and a rehash on the receive path, and the GC then copies the survivors.
+    private const int MaxInitialCapacity = 1 << 16;
+
+    private readonly Dictionary<uint, Lease> _byAddress;
+    private readonly Dictionary<ulong, Lease> _byMac;
     private readonly uint _first;
     private readonly uint _last;
     private uint _next;
 
     public LeaseTable(uint first, uint last)
     {
+        int capacity = (int)Math.Min((ulong)last - first + 1, MaxInitialCapacity);
+        _byAddress = new Dictionary<uint, Lease>(capacity);
+        _byMac = new Dictionary<ulong, Lease>(capacity);
         _first = first;
         _last = last;
         _next = first;

@@ -101,7 +101,7 @@ static void PrintStatistics(DhcpServer server)
 {
     var s = server.Statistics;
     Console.WriteLine($"STATS received={s.Received} malformed={s.Malformed} replied={s.Replied} noreply={s.Dropped} " +
-        $"committed={s.LeaseChangesCommitted} queue-dropped={s.CommitQueueDropped} batches={s.CommitBatches} gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} gcpause-ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} alloc-bytes={GC.GetTotalAllocatedBytes()}");
+        $"committed={s.LeaseChangesCommitted} queue-dropped={s.CommitQueueDropped} batches={s.CommitBatches} max-batch={s.MaxCommitBatch} max-commit-ms={s.MaxCommitTime.TotalMilliseconds:F0} gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} gcpause-ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} alloc-bytes={GC.GetTotalAllocatedBytes()}");
     Console.Out.Flush();
 }
 
