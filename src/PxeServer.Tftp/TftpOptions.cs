@@ -31,6 +31,13 @@ public sealed class TftpOptions
     /// </summary>
     public int ActiveTransfers { get; set; } = 32;
 
+    /// <summary>
+    /// Send each window of DATA as one UDP generic-segmentation-offload write that the kernel cuts into
+    /// datagrams (Linux 4.18+): about 3x less CPU at windowsize 64. Falls back by itself where a route
+    /// refuses it; set false only if a NIC driver is suspected of mishandling UDP GSO.
+    /// </summary>
+    public bool UdpSegmentationOffload { get; set; } = true;
+
     /// <summary>Concurrent sessions from one client IP.</summary>
     public int MaxSessionsPerClient { get; set; } = 16;
 

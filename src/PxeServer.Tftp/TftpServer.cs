@@ -460,6 +460,7 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
 
         Interlocked.Increment(ref Statistics._sessionsStarted);
         Log.SessionStarted(_logger, remote, path, content.Length, parameters.BlockSize, parameters.WindowSize, source);
+        session.Transport.UseGso = _options.UdpSegmentationOffload;
         _admission.Admit(session);
         var status = session.Engine.Start(now);
         if (status != TftpSessionStatus.Active)

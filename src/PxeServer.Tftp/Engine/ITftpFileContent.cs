@@ -17,6 +17,9 @@ internal sealed class MemoryFileContent(ReadOnlyMemory<byte> content) : ITftpFil
 {
     public long Length => content.Length;
 
+    /// <summary>The bytes themselves: sessions send blocks straight from them.</summary>
+    public ReadOnlyMemory<byte> Content => content;
+
     public int Read(long offset, Span<byte> destination)
     {
         if (offset >= content.Length)

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using PxeServer.Protocols.Tftp;
 
 namespace PxeServer.Tftp.Engine;
@@ -36,6 +38,7 @@ internal enum TftpSessionStatus
 /// </summary>
 internal sealed class TftpSendSession
 {
+    private const int MaxWindowBufferBytes = 1 << 20;
     private readonly Lock _gate = new();
     private readonly ITftpSessionTransport _transport;
     private readonly ITftpFileContent _content;
@@ -50,6 +53,7 @@ internal sealed class TftpSendSession
     private int _retries;
     private long _deadline;
     private bool _paced;
+    private byte[]? _windowBuffer;
     private bool _windowDue;
 
     /// <param name="transport">Where datagrams go.</param>
@@ -169,7 +173,7 @@ internal sealed class TftpSendSession
             {
                 // Any ERROR ends the session, even one with a missing NUL: the client has given up.
                 ClientError = (TftpErrorCode)BinaryPrimitives.ReadUInt16BigEndian(datagram[2..]);
-                Status = TftpSessionStatus.AbortedByClient;
+                Finish(TftpSessionStatus.AbortedByClient);
             }
 
             return Status;
@@ -202,7 +206,7 @@ internal sealed class TftpSendSession
             if (_retries >= _maxRetries)
             {
                 SendError(TftpErrorCode.NotDefined, "Timeout");
-                Status = TftpSessionStatus.TimedOut;
+                Finish(TftpSessionStatus.TimedOut);
                 return Status;
             }
 
@@ -230,7 +234,7 @@ internal sealed class TftpSendSession
             if (Status == TftpSessionStatus.Active)
             {
                 SendError(TftpErrorCode.NotDefined, message);
-                Status = TftpSessionStatus.Failed;
+                Finish(TftpSessionStatus.Failed);
             }
         }
     }
@@ -263,7 +267,7 @@ internal sealed class TftpSendSession
         _retries = 0;
         if (_acked == _totalBlocks)
         {
-            Status = TftpSessionStatus.Completed;
+            Finish(TftpSessionStatus.Completed);
             return;
         }
 
@@ -285,13 +289,11 @@ internal sealed class TftpSendSession
     /// <summary>Sends blocks lastAcked+1 .. lastAcked+windowsize (RFC 7440: the window restarts after the last ACK).</summary>
     private void SendWindow(long now)
     {
+        long first = _acked + 1;
         long last = Math.Min(_acked + _parameters.WindowSize, _totalBlocks);
-        for (long index = _acked + 1; index <= last; index++)
+        if (!SendBlocks(first, last))
         {
-            if (!SendData(index))
-            {
-                return;
-            }
+            return;
         }
 
         if (last > _highestSent)
@@ -302,33 +304,95 @@ internal sealed class TftpSendSession
         _deadline = now + _timeoutTicks;
     }
 
-    private bool SendData(long index)
+    /// <summary>
+    /// Queues blocks <paramref name="first"/>..<paramref name="last"/> and flushes them as one batch. Content in
+    /// memory is sent from where it lies; a file is read with one positional read per window (as many whole
+    /// blocks as the window buffer holds), not one per block.
+    /// </summary>
+    private unsafe bool SendBlocks(long first, long last)
     {
         int blockSize = _parameters.BlockSize;
-        long offset = (index - 1) * blockSize;
-        int expected = (int)Math.Min(blockSize, _content.Length - offset);
-        int read;
-        try
+        long length = _content.Length;
+        if (_content is MemoryFileContent memory && MemoryMarshal.TryGetArray(memory.Content, out var segment))
         {
-            read = _content.Read(offset, _buffer.AsSpan(TftpPacket.DataHeaderSize, expected));
-        }
-        catch (IOException)
-        {
-            read = -1;
+            fixed (byte* array = segment.Array)
+            {
+                byte* data = array + segment.Offset;
+                for (long index = first; index <= last; index++)
+                {
+                    long offset = (index - 1) * blockSize;
+                    _transport.QueueData((ushort)index, data + offset, (int)Math.Min(blockSize, length - offset));
+                    DataPacketsSent++;
+                }
+
+                _transport.Flush();
+            }
+
+            return true;
         }
 
-        if (read != expected)
+        byte[] buffer = last > first ? WindowBuffer() : _buffer;
+        long perRead = Math.Max(1, buffer.Length / blockSize);
+        fixed (byte* data = buffer)
         {
-            // The file shrank or failed under us: better an error than a silently short file.
-            SendError(TftpErrorCode.NotDefined, "Read error");
-            Status = TftpSessionStatus.Failed;
-            return false;
+            for (long chunk = first; chunk <= last; chunk += perRead)
+            {
+                long chunkLast = Math.Min(last, chunk + perRead - 1);
+                long offset = (chunk - 1) * blockSize;
+                int expected = (int)(Math.Min(chunkLast * blockSize, length) - offset);
+                int read;
+                try
+                {
+                    read = _content.Read(offset, buffer.AsSpan(0, expected));
+                }
+                catch (IOException)
+                {
+                    read = -1;
+                }
+
+                if (read != expected)
+                {
+                    // The file shrank or failed under us: better an error than a silently short file.
+                    _transport.Flush();
+                    SendError(TftpErrorCode.NotDefined, "Read error");
+                    Finish(TftpSessionStatus.Failed);
+                    return false;
+                }
+
+                for (long index = chunk; index <= chunkLast; index++)
+                {
+                    int at = (int)((index - chunk) * blockSize);
+                    _transport.QueueData((ushort)index, data + at, Math.Min(blockSize, expected - at));
+                    DataPacketsSent++;
+                }
+
+                _transport.Flush();
+            }
         }
 
-        TftpPacket.TryWriteDataHeader(_buffer, (ushort)index);
-        _transport.Send(_buffer.AsSpan(0, TftpPacket.DataHeaderSize + read));
-        DataPacketsSent++;
         return true;
+    }
+
+    /// <summary>The buffer a window of file blocks is read into: up to 1 MiB, rented on the first window, returned when the session ends.</summary>
+    private byte[] WindowBuffer()
+    {
+        if (_windowBuffer is null)
+        {
+            long wanted = Math.Min((long)_parameters.BlockSize * _parameters.WindowSize, MaxWindowBufferBytes);
+            _windowBuffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(wanted, _parameters.BlockSize));
+        }
+
+        return _windowBuffer;
+    }
+
+    private void Finish(TftpSessionStatus status)
+    {
+        Status = status;
+        if (_windowBuffer is { } buffer)
+        {
+            _windowBuffer = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private void SendOack()

@@ -19,6 +19,16 @@ internal static unsafe partial class NativeUdp
     public const int MsgDontWait = 0x40;
     public const int EAgain = 11;
     public const int EIntr = 4;
+    public const int EIo = 5;
+    public const int EInval = 22;
+    public const int ENoProtoOpt = 92;
+    public const int EOpNotSupp = 95;
+
+    /// <summary>CMSG_SPACE(sizeof(uint16_t)) on LP64: a 16-byte cmsghdr and the value padded to 8.</summary>
+    public const int GsoControlSize = 24;
+
+    private const int SolUdp = 17;
+    private const int UdpSegment = 103;
 
     /// <summary>sizeof(struct epoll_event): packed (12) on x86_64, naturally aligned (16) elsewhere.</summary>
     public static readonly int EpollEventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
@@ -37,6 +47,51 @@ internal static unsafe partial class NativeUdp
 
     public static IPEndPoint ReadSockaddr(ReadOnlySpan<byte> sockaddr) =>
         new(new IPAddress(sockaddr.Slice(4, 4)), (sockaddr[2] << 8) | sockaddr[3]);
+
+    /// <summary>Writes the UDP_SEGMENT control message: the kernel cuts the send into datagrams of <paramref name="segmentSize"/> bytes.</summary>
+    public static void WriteGsoControl(byte* control, ushort segmentSize)
+    {
+        new Span<byte>(control, GsoControlSize).Clear();
+        *(nuint*)control = 16 + sizeof(ushort); // cmsg_len = CMSG_LEN(2)
+        *(int*)(control + 8) = SolUdp;
+        *(int*)(control + 12) = UdpSegment;
+        *(ushort*)(control + 16) = segmentSize;
+    }
+
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct msghdr (LP64 layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    /// <summary>struct mmsghdr.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
+
+    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
+    public static partial nint SendMsg(SafeHandle fd, MsgHdr* message, int flags);
+
+    [LibraryImport("libc", EntryPoint = "sendmmsg", SetLastError = true)]
+    public static partial int SendMMsg(SafeHandle fd, MMsgHdr* messages, uint count, int flags);
 
     [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);
