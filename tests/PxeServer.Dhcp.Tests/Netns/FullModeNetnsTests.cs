@@ -67,6 +67,54 @@ public sealed class FullModeNetnsTests
     }
 
     [Fact]
+    public void StalledLeaseCommit_OffersStillFlow_AckWaitsUntilDurable()
+    {
+        var (lab, s, c) = DirectLab();
+        using (lab)
+        {
+            NetLab.Address(c, "c0", "10.77.0.250/24");
+            string db = Path.Combine(lab.Temp, "leases.db");
+            var server = lab.StartHarness(s, FullArgs(lab));
+            using var client = new CraftedClient(c, "c0");
+            const string m1 = "02:00:00:00:01:01", m2 = "02:00:00:00:01:02";
+            var offer1 = client.Exchange(new RequestBuilder(DhcpMessageType.Discover, m1) { Xid = 10, BroadcastFlag = true }, s_wait);
+            Assert.True(offer1 is not null, server.Output);
+
+            // Another writer holds the database's write lock: the server's next commit cannot become durable.
+            using var blocker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=False");
+            blocker.Open();
+            using (var begin = blocker.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE;";
+                begin.ExecuteNonQuery();
+            }
+
+            client.Broadcast(new RequestBuilder(DhcpMessageType.Request, m1) { Xid = 11, BroadcastFlag = true }
+                .Option(DhcpOptionCode.RequestedAddress, CraftedClient.Be(offer1.YourAddress)).Address(DhcpOptionCode.ServerIdentifier, "10.77.0.1").Build());
+
+            // While that ACK waits on the store, the receive path keeps answering other clients...
+            client.Broadcast(new RequestBuilder(DhcpMessageType.Discover, m2) { Xid = 20, BroadcastFlag = true }.Build());
+            var whileStalled = client.Collect(s_wait, p => p.TransactionId == 20);
+            Assert.Contains(whileStalled, r => r.Packet.TransactionId == 20 && r.Packet.MessageType == DhcpMessageType.Offer);
+
+            // ...and the ACK does not leave before its lease is durable.
+            whileStalled.AddRange(client.Collect(TimeSpan.FromMilliseconds(700)));
+            Assert.DoesNotContain(whileStalled, r => r.Packet.TransactionId == 11);
+
+            using (var rollback = blocker.CreateCommand())
+            {
+                rollback.CommandText = "ROLLBACK;";
+                rollback.ExecuteNonQuery();
+            }
+
+            var after = client.Collect(TimeSpan.FromSeconds(10), p => p.TransactionId == 11);
+            Assert.Contains(after, r => r.Packet.TransactionId == 11 && r.Packet.MessageType == DhcpMessageType.Ack && r.Packet.YourAddress == offer1.YourAddress);
+            using var store = new SqliteLeaseStore(db);
+            Assert.Contains(store.LoadAll(), r => r.Address == offer1.YourAddress && r.State == LeaseState.Bound && r.Mac == MacAddress.Parse(m1).Value);
+        }
+    }
+
+    [Fact]
     public void RenewReleaseDecline_AreHonouredAndPersisted()
     {
         var (lab, s, c) = DirectLab();
