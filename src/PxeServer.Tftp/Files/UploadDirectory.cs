@@ -124,7 +124,8 @@ internal sealed class UploadDirectory
         int removed = 0;
         try
         {
-            var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true, MaxRecursionDepth = 16 };
+            // Hidden files included (ours are dot files); symlinks skipped, so the walk never leaves the upload root.
+            var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true, MaxRecursionDepth = 16 };
             foreach (var path in Directory.EnumerateFiles(_realRoot, "." + "*" + UploadWriter.TempSuffix, options))
             {
                 try
