@@ -10,7 +10,8 @@
 # lease 3600 s, 60,000 simulated clients. Every rate gets a freshly started server with an empty lease store, so
 # each run hands out new leases. Ours runs full mode with SQLite leases (WAL, synchronous=FULL: every ACK is
 # durable before it is sent); Kea memfile (persist, no fsync; Kea 2.2 defaults: single-threaded); dnsmasq with
-# --no-ping (with its default ping check it answers about one new client per 3 s).
+# --no-ping (with its default ping check it answers about one new client per 3 s). KEA_SOCKET=raw|udp (default
+# udp), KEA_MT=true (multi-threading, KEA_THREADS=2) try Kea's other settings.
 #
 # perfdhcp accounting, made the same for every server:
 #  - perfdhcp's one UDP socket stands in for all clients and gets net.core.rmem_default (208 KiB); on a busy
@@ -120,7 +121,8 @@ start_server() {
     kea)
       cat >"$TMP/kea.json" <<JSON
 { "Dhcp4": {
-    "interfaces-config": { "interfaces": [ "s0" ], "dhcp-socket-type": "udp" },
+    "interfaces-config": { "interfaces": [ "s0" ], "dhcp-socket-type": "${KEA_SOCKET:-udp}" },
+    "multi-threading": { "enable-multi-threading": ${KEA_MT:-false}, "thread-pool-size": ${KEA_THREADS:-2}, "packet-queue-size": 64 },
     "lease-database": { "type": "memfile", "persist": true, "name": "$TMP/state/kea-leases.csv", "lfc-interval": 0 },
     "valid-lifetime": 3600,
     "subnet4": [ { "id": 1, "subnet": "10.77.0.0/16", "pools": [ { "pool": "10.77.1.0 - 10.77.255.254" } ] } ],
