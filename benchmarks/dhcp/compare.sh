@@ -3,7 +3,8 @@
 # pool, same namespace pair, at rising rates; prints 4-way exchanges/s, drops and where they happened.
 #
 #   benchmarks/dhcp/compare.sh [--rates "2000 6000 12000 16000"] [--duration 10] [--servers "pxe kea dnsmasq"]
-#                              [--clients 60000] [--client-rcvbuf BYTES|0] [--exit-wait-ms 1000]     (as root)
+#                              [--clients 60000] [--client-rcvbuf BYTES|0] [--exit-wait-ms 1000]
+#                              [--perfdhcp-threads single|multi]                                     (as root)
 #
 # Topology: netns <id>-s (s0 10.77.0.1/16, the server) <-veth-> netns <id>-c (c0 10.77.0.2/16, perfdhcp with -B:
 # broadcast flag set, so every server broadcasts its replies). Pool 10.77.1.0-10.77.255.254 (65,278 addresses),
@@ -11,7 +12,8 @@
 # each run hands out new leases. Ours runs full mode with SQLite leases (WAL, synchronous=FULL: every ACK is
 # durable before it is sent); Kea memfile (persist, no fsync; Kea 2.2 defaults: single-threaded); dnsmasq with
 # --no-ping (with its default ping check it answers about one new client per 3 s). KEA_SOCKET=raw|udp (default
-# udp), KEA_MT=true (multi-threading, KEA_THREADS=2) try Kea's other settings.
+# udp), KEA_MT=true (multi-threading, KEA_THREADS=2) try Kea's other settings; server "kea-rcvbuf" is Kea with
+# the 4 MiB receive buffer ours asks for on its own sockets (rcvbuf-preload.c; Kea itself leaves rmem_default).
 #
 # perfdhcp accounting, made the same for every server:
 #  - perfdhcp's one UDP socket stands in for all clients and gets net.core.rmem_default (208 KiB); on a busy
@@ -21,6 +23,9 @@
 #    drops. --exit-wait-ms (perfdhcp -W, default 1000) lets them finish; no new exchange starts during the wait,
 #    and perfdhcp's own "Rate" then divides by period + wait, so exch/s here is completed exchanges / period.
 #    Anything slower than perfdhcp's drop time (-d 2 s) is still a drop.
+#  - perfdhcp runs single-threaded (-g single). Its default on a multi-core host is a separate receive thread; on
+#    this 2-core machine that thread competes with the server for the same two cores, and every server did
+#    worse: ours 6,181 -> 9,999/s at 10k offered and 8,776 -> 11,862/s at 12k; Kea 666 -> 3,946/s at 10k.
 #  - drops% = (DISCOVERs sent - ACKs received) / DISCOVERs sent: a lost OFFER and a lost ACK both count.
 #  - srv-rcvq / cli-rcvq: UdpRcvbufErrors during the run in the server / client namespace; srv% / perf%: CPU of
 #    the server process / perfdhcp over the run (100 = one core of the two).
@@ -35,6 +40,7 @@ SERVERS="pxe kea dnsmasq"
 CLIENTS=60000
 CLIENT_RCVBUF=$((8 << 20))
 EXIT_WAIT_MS=1000
+PERFDHCP_THREADS=single
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rates) RATES="$2"; shift 2 ;;
@@ -43,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --clients) CLIENTS="$2"; shift 2 ;;
     --client-rcvbuf) CLIENT_RCVBUF="$2"; shift 2 ;;
     --exit-wait-ms) EXIT_WAIT_MS="$2"; shift 2 ;;
+    --perfdhcp-threads) PERFDHCP_THREADS="$2"; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -118,7 +125,7 @@ start_server() {
       ip netns exec "$NS_S" dotnet "$HARNESS" --interface s0 --mode full --pool 10.77.1.0 10.77.255.254 255.255.0.0 \
         --lease-store "$TMP/state/leases.db" --log warning >"$TMP/server.log" 2>&1 &
       ;;
-    kea)
+    kea | kea-rcvbuf)
       cat >"$TMP/kea.json" <<JSON
 { "Dhcp4": {
     "interfaces-config": { "interfaces": [ "s0" ], "dhcp-socket-type": "${KEA_SOCKET:-udp}" },
@@ -129,7 +136,12 @@ start_server() {
     "loggers": [ { "name": "kea-dhcp4", "severity": "WARN", "output_options": [ { "output": "stdout" } ] } ]
 } }
 JSON
-      KEA_LOCKFILE_DIR=$TMP/state KEA_PIDFILE_DIR=$TMP/state ip netns exec "$NS_S" kea-dhcp4 -c "$TMP/kea.json" >"$TMP/server.log" 2>&1 &
+      local kea_env=()
+      if [[ $1 == kea-rcvbuf ]]; then
+        [[ -f $TMP/rcvbuf-preload.so ]] || gcc -shared -fPIC -O2 -o "$TMP/rcvbuf-preload.so" "$ROOT/benchmarks/dhcp/rcvbuf-preload.c" -ldl
+        kea_env=(LD_PRELOAD="$TMP/rcvbuf-preload.so" RCVBUF_BYTES=$((4 << 20)))
+      fi
+      ip netns exec "$NS_S" env KEA_LOCKFILE_DIR="$TMP/state" KEA_PIDFILE_DIR="$TMP/state" "${kea_env[@]}" kea-dhcp4 -c "$TMP/kea.json" >"$TMP/server.log" 2>&1 &
       ;;
     dnsmasq)
       ip netns exec "$NS_S" dnsmasq --no-daemon -C /dev/null --port=0 --interface=s0 --bind-interfaces \
@@ -159,7 +171,7 @@ for server in $SERVERS; do
     wait_arg=""
     if [[ $EXIT_WAIT_MS -gt 0 ]]; then wait_arg="-W $((EXIT_WAIT_MS * 1000))"; fi
     t0=$(proc_ticks "$SERVER_PID")
-    out=$(ip netns exec "$NS_C" /usr/bin/time -f 'PERFCPU %U %S %e' "${PRELOAD[@]}" perfdhcp -4 -B -l c0 -r "$rate" -p "$DURATION" -R "$CLIENTS" -d 2 $wait_arg ${PERFDHCP_EXTRA:-} 10.77.0.1 2>&1 || true)
+    out=$(ip netns exec "$NS_C" /usr/bin/time -f 'PERFCPU %U %S %e' "${PRELOAD[@]}" perfdhcp -4 -B -l c0 -r "$rate" -p "$DURATION" -R "$CLIENTS" -d 2 -g "$PERFDHCP_THREADS" $wait_arg ${PERFDHCP_EXTRA:-} 10.77.0.1 2>&1 || true)
     t1=$(proc_ticks "$SERVER_PID")
     read -r _ srv_err1 <<<"$(udp_counters "$NS_S")"
     read -r _ cli_err1 <<<"$(udp_counters "$NS_C")"
@@ -186,7 +198,7 @@ for server in $SERVERS; do
         grep '^STATS' "$TMP/server.log" | tail -1 >"$TMP/stats-$server-$rate.txt" || true
         if [[ -n "${VERBOSE:-}" ]]; then cat "$TMP/stats-$server-$rate.txt" >&2; fi
         ;;
-      kea) rows=$(awk -F, '/^10\./ {print $1}' "$TMP/state/kea-leases.csv" 2>/dev/null | sort -u | wc -l) ;;
+      kea | kea-rcvbuf) rows=$(awk -F, '/^10\./ {print $1}' "$TMP/state/kea-leases.csv" 2>/dev/null | sort -u | wc -l) ;;
       dnsmasq) rows=$(wc -l <"$TMP/state/dnsmasq.leases" 2>/dev/null || echo 0) ;;
     esac
     printf '%-8s %6s %8s %7s %7s %7s %7s %7s %8s %8s %5s %5s %7s\n' "$server" "$rate" "$achieved" "$acks" "$drops" "${do_drops:-?}" "${ra_drops:-?}" \
