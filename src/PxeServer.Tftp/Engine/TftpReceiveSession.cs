@@ -57,6 +57,7 @@ internal sealed class TftpReceiveSession
     private readonly long _timeoutTicks;
     private readonly int _maxRetries;
     private readonly long _maxBytes;
+    private readonly Action? _commitRequested;
     private long _received;
     private long _lastAcked;
     private long _bytes;
@@ -64,6 +65,7 @@ internal sealed class TftpReceiveSession
     private int _unexpected;
     private long _deadline;
     private bool _dallying;
+    private bool _committing;
 
     /// <param name="transport">Where datagrams go.</param>
     /// <param name="target">Where the file goes; disposed by the owner, not the session.</param>
@@ -72,7 +74,12 @@ internal sealed class TftpReceiveSession
     /// <param name="timestampFrequency">Ticks per second of the timestamps passed in.</param>
     /// <param name="maxRetries">Retransmissions of one ACK before giving up.</param>
     /// <param name="maxBytes">Largest upload accepted (bytes on the wire); more ends with ERROR 3.</param>
-    public TftpReceiveSession(ITftpSessionTransport transport, ITftpUploadTarget target, TftpTransferParameters parameters, byte[] buffer, long timestampFrequency, int maxRetries, long maxBytes)
+    /// <param name="commitRequested">
+    /// When given, the last block does not commit inline: this is called (under the session's lock: only queue work)
+    /// and the owner calls <see cref="CompleteCommit"/> elsewhere, so an fsync never stalls the thread that serves
+    /// other sessions' datagrams. Null commits inline (tests, simple hosts).
+    /// </param>
+    public TftpReceiveSession(ITftpSessionTransport transport, ITftpUploadTarget target, TftpTransferParameters parameters, byte[] buffer, long timestampFrequency, int maxRetries, long maxBytes, Action? commitRequested = null)
     {
         if (buffer.Length < 128)
         {
@@ -86,6 +93,7 @@ internal sealed class TftpReceiveSession
         _timeoutTicks = parameters.TimeoutSeconds * timestampFrequency;
         _maxRetries = maxRetries;
         _maxBytes = maxBytes;
+        _commitRequested = commitRequested;
     }
 
     /// <summary>Current state. A stored upload stays Active while it dallies, then becomes Completed.</summary>
@@ -163,6 +171,12 @@ internal sealed class TftpReceiveSession
                     return Status;
                 }
 
+                if (_committing)
+                {
+                    // Every block has arrived and the commit is running: it decides.
+                    return Status;
+                }
+
                 ClientError = (TftpErrorCode)BinaryPrimitives.ReadUInt16BigEndian(datagram[2..]);
                 _target.Discard();
                 FailureReason = $"client sent ERROR {(int)ClientError}";
@@ -178,8 +192,9 @@ internal sealed class TftpReceiveSession
     {
         lock (_gate)
         {
-            if (Status != TftpSessionStatus.Active || now < _deadline)
+            if (Status != TftpSessionStatus.Active || now < _deadline || _committing)
             {
+                // While the commit runs nothing is retransmitted: the ACK of the last block follows the commit.
                 return Status;
             }
 
@@ -224,9 +239,14 @@ internal sealed class TftpReceiveSession
                 return;
             }
 
-            if (Stored)
+            if (Stored || _committing)
             {
-                Status = TftpSessionStatus.Completed;
+                // Stored, or being stored right now: the commit decides, and a stored file stays.
+                if (Stored)
+                {
+                    Status = TftpSessionStatus.Completed;
+                }
+
                 return;
             }
 
@@ -240,6 +260,13 @@ internal sealed class TftpReceiveSession
     private void OnData(ushort block, ReadOnlySpan<byte> payload, long now)
     {
         var expected = (ushort)(_received + 1);
+        if (_committing)
+        {
+            // The last block is being committed; a retransmission of it gets the ACK once the commit is done.
+            UnexpectedBlocks++;
+            return;
+        }
+
         if (_dallying)
         {
             // RFC 1350 §6: our final ACK was lost and the client resent its last block; ACK again, write nothing.
@@ -295,6 +322,13 @@ internal sealed class TftpReceiveSession
         _deadline = now + _timeoutTicks;
         if (payload.Length < _parameters.BlockSize)
         {
+            if (_commitRequested is not null)
+            {
+                _committing = true;
+                _commitRequested();
+                return;
+            }
+
             Finish(now);
             return;
         }
@@ -305,9 +339,38 @@ internal sealed class TftpReceiveSession
         }
     }
 
+    /// <summary>Runs a commit requested through the constructor's callback (on any thread): stores the file, then ACKs or sends ERROR.</summary>
+    public TftpSessionStatus CompleteCommit(long now)
+    {
+        lock (_gate)
+        {
+            if (!_committing || Status != TftpSessionStatus.Active)
+            {
+                _committing = false;
+                return Status;
+            }
+        }
+
+        // Outside the lock, so a datagram for this session arriving meanwhile is handled (ignored) at once
+        // instead of blocking its I/O thread for the length of an fsync. Nothing else touches the target
+        // while _committing is set.
+        var result = _target.Commit(out string detail);
+        lock (_gate)
+        {
+            _committing = false;
+            Apply(result, detail, now);
+            return Status;
+        }
+    }
+
     private void Finish(long now)
     {
         var result = _target.Commit(out string detail);
+        Apply(result, detail, now);
+    }
+
+    private void Apply(UploadCommitResult result, string detail, long now)
+    {
         switch (result)
         {
             case UploadCommitResult.Stored:

@@ -60,7 +60,7 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
         StartTimestamp = startTimestamp;
         _sendBuffer = ArrayPool<byte>.Shared.Rent(1024);
         Transport = new UdpSessionTransport(socket, _client, _clientSockaddr, native);
-        _receive = new TftpReceiveSession(Transport, upload, parameters, _sendBuffer, timestampFrequency, maxRetries, maxUploadBytes);
+        _receive = new TftpReceiveSession(Transport, upload, parameters, _sendBuffer, timestampFrequency, maxRetries, maxUploadBytes, RequestCommit);
     }
 
     public ulong Id { get; }
@@ -276,6 +276,28 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
         _upload?.Dispose();
         ArrayPool<byte>.Shared.Return(_sendBuffer);
         _server.OnSessionClosed(this, status);
+    }
+
+    /// <summary>The upload's last block arrived: fsync and rename on the thread pool, never on the I/O loop serving other sessions.</summary>
+    private void RequestCommit() => ThreadPool.UnsafeQueueUserWorkItem(static s => s.RunCommit(), this, preferLocal: false);
+
+    private void RunCommit()
+    {
+        TftpSessionStatus status;
+        try
+        {
+            status = _receive!.CompleteCommit(_server.Time.GetTimestamp());
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Fault(e);
+            return;
+        }
+
+        if (status != TftpSessionStatus.Active)
+        {
+            Close(status);
+        }
     }
 
     /// <summary>Ends the transfer from outside (server shutdown), telling the client; a stored upload stays.</summary>

@@ -17,7 +17,7 @@ public sealed class UploadReceiveSessionTests
     }
 
     private static (TftpReceiveSession Session, FakeTransport Transport, FakeUploadTarget Target) Create(
-        TftpRequestOptions requested = default, int maxRetries = 3, long maxBytes = long.MaxValue, int maxBlock = 65464, int maxWindow = 64, UploadCommitResult commit = UploadCommitResult.Stored)
+        TftpRequestOptions requested = default, int maxRetries = 3, long maxBytes = long.MaxValue, int maxBlock = 65464, int maxWindow = 64, UploadCommitResult commit = UploadCommitResult.Stored, Action? commitRequested = null)
     {
         if (requested == default)
         {
@@ -27,7 +27,7 @@ public sealed class UploadReceiveSessionTests
         var parameters = TftpTransferParameters.Negotiate(requested, requested.TransferSize, maxBlock, maxWindow, 1);
         var transport = new FakeTransport();
         var target = new FakeUploadTarget { CommitResult = commit };
-        var session = new TftpReceiveSession(transport, target, parameters, new byte[1024], Frequency, maxRetries, maxBytes);
+        var session = new TftpReceiveSession(transport, target, parameters, new byte[1024], Frequency, maxRetries, maxBytes, commitRequested);
         return (session, transport, target);
     }
 
@@ -522,6 +522,50 @@ public sealed class UploadReceiveSessionTests
         session.Abort("Server shutting down");
         Assert.Equal(TftpSessionStatus.Failed, session.Status);
         Assert.Equal(TftpErrorCode.NotDefined, LastError(transport));
+        Assert.True(target.Discarded);
+    }
+
+    [Fact]
+    public void DeferredCommit_LastBlockAckedOnlyAfterTheCommit_NothingElseMeanwhile()
+    {
+        int requested = 0;
+        var content = Bytes(700);
+        var (session, transport, target) = Create(commitRequested: () => requested++);
+        session.Start(0);
+        session.OnDatagram(Block(content, 1, 512), 0);
+        session.OnDatagram(Block(content, 2, 512), 10);
+        Assert.Equal(1, requested);
+        Assert.Equal(0, target.Commits);
+        Assert.Equal([0, 1], Acks(transport));
+
+        // While the commit runs: a retransmitted last block, a tick long past the deadline, a client ERROR: all wait.
+        session.OnDatagram(Block(content, 2, 512), 500);
+        Assert.Equal(TftpSessionStatus.Active, session.OnTick(10 * Frequency));
+        var error = new byte[32];
+        TftpPacket.TryWriteError(error, TftpErrorCode.NotDefined, "x", out int n);
+        Assert.Equal(TftpSessionStatus.Active, session.OnDatagram(error.AsSpan(0, n), 600));
+        session.Abort("shutting down");
+        Assert.Equal([0, 1], Acks(transport));
+        Assert.False(target.Discarded);
+        Assert.Equal(1, requested);
+
+        Assert.Equal(TftpSessionStatus.Active, session.CompleteCommit(1000));
+        Assert.True(session.Stored);
+        Assert.Equal([0, 1, 2], Acks(transport));
+        Assert.Equal(content, target.Written.ToArray());
+        Assert.Equal(TftpSessionStatus.Completed, session.OnTick(1000 + Frequency));
+        Assert.Equal(TftpSessionStatus.Completed, session.CompleteCommit(5000)); // a second call changes nothing
+    }
+
+    [Fact]
+    public void DeferredCommit_ExistingFile_Error6AfterTheCommit()
+    {
+        var (session, transport, target) = Create(commit: UploadCommitResult.AlreadyExists, commitRequested: () => { });
+        session.Start(0);
+        session.OnDatagram(Data(1, [1, 2]), 0);
+        Assert.Null(LastError(transport));
+        Assert.Equal(TftpSessionStatus.Failed, session.CompleteCommit(1));
+        Assert.Equal(TftpErrorCode.FileAlreadyExists, LastError(transport));
         Assert.True(target.Discarded);
     }
 
