@@ -183,7 +183,8 @@ internal sealed class ServerSession : ITftpTickable, ITftpPacedTransfer
     /// <summary>The portable path (no epoll): one async receive loop per session on .NET sockets.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        byte[] receive = ArrayPool<byte>.Shared.Rent(2048);
+        // A read receives only ACKs; an upload receives DATA of up to blksize + 4 bytes.
+        byte[] receive = ArrayPool<byte>.Shared.Rent(_receive is null ? 2048 : 65536);
         var from = new SocketAddress(AddressFamily.InterNetwork);
         try
         {
