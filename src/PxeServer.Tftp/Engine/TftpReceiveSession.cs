@@ -129,11 +129,18 @@ internal sealed class TftpReceiveSession
     /// <summary>Why the session failed (for the log), or null.</summary>
     public string? FailureReason { get; private set; }
 
-    /// <summary>Sends the OACK, or ACK 0 when no option was accepted (RFC 1350 §4, RFC 2347).</summary>
+    /// <summary>Sends the OACK, or ACK 0 when no option was accepted (RFC 1350 §4, RFC 2347); ERROR 3 for an announced tsize over the limit.</summary>
     public TftpSessionStatus Start(long now)
     {
         lock (_gate)
         {
+            if (_parameters.Oack.TransferSize > _maxBytes)
+            {
+                // RFC 2349: the client told us the size; refuse before a byte is written.
+                Fail(TftpErrorCode.DiskFull, "Disk full or allocation exceeded", $"announced tsize {_parameters.Oack.TransferSize} exceeds tftp.maxUploadBytes ({_maxBytes} bytes)");
+                return Status;
+            }
+
             if (_parameters.SendOack)
             {
                 SendOack();

@@ -416,6 +416,19 @@ public sealed class UploadReceiveSessionTests
     }
 
     [Fact]
+    public void OverSize_ByAnnouncedTsize_Error3BeforeAnything()
+    {
+        var requested = TftpRequestOptions.None;
+        requested.TransferSize = 1501;
+        var (session, transport, target) = Create(requested, maxBytes: 1500);
+        Assert.Equal(TftpSessionStatus.Failed, session.Start(0));
+        Assert.Equal(TftpErrorCode.DiskFull, LastError(transport));
+        Assert.Single(transport.Sent); // no OACK, no ACK
+        Assert.True(target.Discarded);
+        Assert.Equal(0, target.Writes);
+    }
+
+    [Fact]
     public void OverSize_ExactlyAtTheLimit_IsAccepted()
     {
         var content = Bytes(1500);

@@ -300,6 +300,51 @@ public sealed class UploadInteropTests
     }
 
     [Fact]
+    public async Task AbortedUpload_RealClientKilledMidway_NoFileAndNoTempFileAfterTimeout()
+    {
+        string curl = Prerequisites.RequireTool("curl", "curl");
+        await using var server = await UploadServer.StartAsync(o =>
+        {
+            o.TimeoutSeconds = 1;
+            o.MaxRetries = 1;
+        });
+
+        // curl uploads its standard input and fills every block before sending it (tftp-hpa would take a
+        // short pipe read for the end of the file): we feed 200,000 bytes, keep the pipe open so that the
+        // upload stalls mid-file, and kill the client there.
+        var info = new System.Diagnostics.ProcessStartInfo(curl) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-sS", "-T", "-", $"tftp://127.0.0.1:{Port(server)}/killed.bin" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var client = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            await client.StandardInput.BaseStream.WriteAsync(TestFiles.Random(200_000, 34), TestContext.Current.CancellationToken);
+            await client.StandardInput.BaseStream.FlushAsync(TestContext.Current.CancellationToken);
+
+            // The temporary file grows (the writer flushes every 64 KiB): the upload is really under way.
+            await UploadServer.WaitForAsync(() => server.UploadedFiles().Any(f => new FileInfo(Path.Combine(server.UploadRoot, f)).Length > 0));
+            Assert.Equal(0, server.Statistics.UploadsStored);
+            client.Kill(entireProcessTree: true);
+            await client.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+            await UploadServer.WaitForAsync(() => server.Statistics.UploadsFailed == 1, TimeSpan.FromSeconds(15));
+            Assert.Equal(1, server.Statistics.SessionsTimedOut);
+            Assert.Equal(0, server.Statistics.UploadsStored);
+            Assert.Empty(server.UploadedFiles());
+        }
+        finally
+        {
+            if (!client.HasExited)
+            {
+                client.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task ClientErrorMidway_PartialFileRemoved()
     {
         await using var server = await UploadServer.StartAsync();
