@@ -23,15 +23,25 @@ if [[ "${PXE_BENCH_IN_NETNS:-}" != 1 ]]; then
     [[ $(id -u) == 0 ]] || { echo "compare.sh: needs root (network namespace, port 69 for dnsmasq)" >&2; exit 2; }
     dotnet build -c Release "$REPO/benchmarks/tftp/PxeServer.TftpLoad" -v q -nologo >/dev/null
     mkdir -p "$CACHE"
-    fetch() { # $1 package, $2 binary path inside it
+    fetch() { # $1 package, $2 path of the wanted file inside it
         local dir="$CACHE/$1"
-        if [[ ! -x "$dir$2" ]]; then
+        if [[ ! -e "$dir$2" ]]; then
             (cd "$CACHE" && rm -f "$1"_*.deb && timeout 120 apt-get download "$1" >/dev/null 2>&1 && dpkg-deb -x "$1"_*.deb "$dir") || true
         fi
-        [[ -x "$dir$2" ]] && echo "$dir$2" || true
+        [[ -e "$dir$2" ]] && echo "$dir$2" || true
     }
     export HPA_BIN="$(command -v in.tftpd || true)"; [[ -n "$HPA_BIN" ]] || HPA_BIN="$(fetch tftpd-hpa /usr/sbin/in.tftpd)"
     export ATFTPD_BIN="$(command -v atftpd || true)"; [[ -n "$ATFTPD_BIN" ]] || ATFTPD_BIN="$(fetch atftpd /usr/sbin/atftpd)"
+    # Both peers link libwrap.so.0, which a machine without them installed lacks: unpack it next to them.
+    PEER_LIBS=""
+    for bin in "$HPA_BIN" "$ATFTPD_BIN"; do
+        if [[ -n "$bin" ]] && ldd "$bin" 2>/dev/null | grep -q 'libwrap.so.0 => not found'; then
+            PEER_LIBS="$(dirname "$(fetch libwrap0 /usr/lib/x86_64-linux-gnu/libwrap.so.0)")"
+            [[ "$PEER_LIBS" != . ]] || { PEER_LIBS=""; echo "compare.sh: libwrap0 could not be fetched; tftpd-hpa and atftpd will not start" >&2; }
+            break
+        fi
+    done
+    export PEER_LIBS
     export DNSMASQ_BIN="$(command -v dnsmasq || true)"
     export PXE_BENCH_IN_NETNS=1
     exec unshare -n "$0" "$@"
@@ -64,11 +74,11 @@ start_server() { # $1 name; sets SERVER_PID and PORT, or returns 1
             [[ -n "$HPA_BIN" ]] || return 1
             PORT=6970
             # -a :PORT, not 127.0.0.1:PORT: the latter exits silently inside a network namespace.
-            "$HPA_BIN" -L -a ":$PORT" -u root -s "$WORK/root" >"$WORK/hpa.log" 2>&1 & ;;
+            LD_LIBRARY_PATH="$PEER_LIBS" "$HPA_BIN" -L -a ":$PORT" -u root -s "$WORK/root" >"$WORK/hpa.log" 2>&1 & ;;
         atftpd)
             [[ -n "$ATFTPD_BIN" ]] || return 1
             PORT=6971
-            "$ATFTPD_BIN" --daemon --no-fork --port $PORT --bind-address 127.0.0.1 --user root.root --maxthread 1000 --logfile /dev/null "$WORK/root" >"$WORK/atftpd.log" 2>&1 & ;;
+            LD_LIBRARY_PATH="$PEER_LIBS" "$ATFTPD_BIN" --daemon --no-fork --port $PORT --bind-address 127.0.0.1 --user root.root --maxthread 1000 --logfile /dev/null "$WORK/root" >"$WORK/atftpd.log" 2>&1 & ;;
         dnsmasq)
             [[ -n "$DNSMASQ_BIN" ]] || return 1
             PORT=69
@@ -127,7 +137,8 @@ key = "median_s" if storm else "mb_per_s"
 values = sorted(r.get(key, 0) for r in runs)
 print(json.dumps({"value": statistics.median(values), "failures": sum(max(r.get("failures", 0), 0) for r in runs),
   "broken": any(r.get("failures", 0) < 0 for r in runs), "retries": sum(r.get("client_retries", 0) for r in runs),
-  "rss": max(r.get("server_peak_rss_mb", 0) for r in runs), "p95": max(r.get("p95_s", 0) for r in runs)}))')"
+  "rss": max(r.get("server_peak_rss_mb", 0) for r in runs), "p95": max(r.get("p95_s", 0) for r in runs),
+  "cpu": statistics.median([r["server_cpu_us_per_block"] for r in runs if r.get("server_cpu_us_per_block")] or [0])}))')"
     done
     kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
     sleep 0.5
@@ -172,4 +183,20 @@ for s in scenarios:
     else:
         cells.append("n/a")
     print(f"| {titles[s]} | " + " | ".join(cells) + " |")
+# The server's own cost, whatever the client manages: CPU (user + system, the whole process tree) per DATA block.
+print()
+print("| server CPU per DATA block (µs) | " + " | ".join(servers) + " | best peer / ours |")
+print("|---|" + "---|" * (len(servers) + 1))
+for s in scenarios:
+    cells, peers = [], []
+    for srv in servers:
+        r = results.get((srv, s))
+        if r is None or not r.get("cpu"):
+            cells.append("n/a"); continue
+        cells.append(f'{r["cpu"]:.2f}')
+        if srv != "ours" and not r["broken"]:
+            peers.append(r["cpu"])
+    ours = results.get(("ours", s))
+    cells.append(f'{min(peers) / ours["cpu"]:.2f}x' if ours and ours.get("cpu") and peers else "n/a")
+    print(f"| {titles[s].split(' (')[0]} | " + " | ".join(cells) + " |")
 PY

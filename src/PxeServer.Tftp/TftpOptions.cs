@@ -38,6 +38,14 @@ public sealed class TftpOptions
     /// </summary>
     public bool UdpSegmentationOffload { get; set; } = true;
 
+    /// <summary>
+    /// After serving datagrams, the I/O thread keeps polling (without sleeping) this long for the next one
+    /// before it blocks: a lockstep client's ACK then finds the thread awake instead of paying for a wake-up
+    /// (on loopback here ~2.3x lockstep throughput). Adaptive: it stops spinning while datagrams arrive further
+    /// apart than this (real networks, idle servers), so it costs CPU only where it pays. 0 = never spin.
+    /// </summary>
+    public int PollSpinMicroseconds { get; set; } = 50;
+
     /// <summary>Concurrent sessions from one client IP.</summary>
     public int MaxSessionsPerClient { get; set; } = 16;
 
@@ -99,6 +107,11 @@ public sealed class TftpOptions
         if (ActiveTransfers < 0)
         {
             errors.Add($"tftp.activeTransfers: {ActiveTransfers} must be 0 (no limit) or more");
+        }
+
+        if (PollSpinMicroseconds is < 0 or > 1000)
+        {
+            errors.Add($"tftp.pollSpinMicroseconds: {PollSpinMicroseconds} is outside 0..1000");
         }
 
         if (MaxSessionsPerClient < 1)

@@ -138,7 +138,7 @@ public sealed class TftpServer : IHostedService, IListenerSource, IDisposable
         {
             // A few epoll threads for all sessions: on loopback a turn-around costs microseconds, and a thread-pool hop per ACK would dominate.
             int loops = Math.Clamp(Environment.ProcessorCount / 2, 1, 4);
-            _loops = [.. Enumerable.Range(0, loops).Select(i => new TftpIoLoop($"tftp-io-{i}"))];
+            _loops = [.. Enumerable.Range(0, loops).Select(i => new TftpIoLoop($"tftp-io-{i}", TimeSpan.FromMicroseconds(_options.PollSpinMicroseconds)))];
         }
 
         _stopping = new CancellationTokenSource();

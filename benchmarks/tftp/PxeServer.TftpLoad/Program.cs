@@ -11,7 +11,7 @@ using PxeServer.Tftp;
 using PxeServer.Transport;
 
 // TFTP load tool.
-//   serve --root DIR --port N [--address 127.0.0.1] [--max-window 64]
+//   serve --root DIR --port N [--address 127.0.0.1] [--max-window 64] [--cache-max-bytes B] [--cache-max-file-bytes B] [--poll-spin-us 50]
 //       hosts PxeServer's TftpServer alone (a stand-in for `pxe serve --dhcp-mode off ...`).
 //   run --port N --file NAME --expect LOCAL [--host 127.0.0.1] [--clients 1] [--blksize 512] [--windowsize 1]
 //       [--timeout-ms 1000] [--server-pid PID] [--label TEXT] [--warmup 0]
@@ -53,6 +53,8 @@ internal sealed class Args
         _values.TryGetValue(name, out var v) ? v : fallback ?? throw new ArgumentException($"--{name} is required");
 
     public int GetInt(string name, int fallback) => _values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    public long GetLong(string name, long fallback) => _values.TryGetValue(name, out var v) ? long.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }
 
 internal static class Serve
@@ -65,6 +67,9 @@ internal static class Serve
             Port = args.GetInt("port", 6969),
             MaxWindowSize = args.GetInt("max-window", 64),
             ActiveTransfers = args.GetInt("active-transfers", new TftpOptions().ActiveTransfers),
+            PollSpinMicroseconds = args.GetInt("poll-spin-us", new TftpOptions().PollSpinMicroseconds),
+            CacheMaxBytes = args.GetLong("cache-max-bytes", new TftpOptions().CacheMaxBytes),
+            CacheMaxFileBytes = args.GetLong("cache-max-file-bytes", new TftpOptions().CacheMaxFileBytes),
             MaxSessionsPerClient = 100_000,
             RequestsPerSecond = 0,
         };
@@ -108,6 +113,7 @@ internal static class Load
         }
 
         using var sampler = serverPid > 0 ? new RssSampler(serverPid) : null;
+        double cpuBefore = serverPid > 0 ? RssSampler.TreeCpuSeconds(serverPid) : 0;
         var results = new TransferResult[clients];
         var threads = new Thread[clients];
         using var start = new ManualResetEventSlim();
@@ -137,7 +143,9 @@ internal static class Load
         }
 
         wall.Stop();
+        double serverCpu = serverPid > 0 ? RssSampler.TreeCpuSeconds(serverPid) - cpuBefore : double.NaN;
         var ok = results.Where(r => r.Ok).ToArray();
+        long blocks = (long)ok.Length * repeat * ((expected.Length / blockSize) + 1);
         var seconds = ok.Select(r => r.Seconds).Order().ToArray();
         double median = seconds.Length == 0 ? double.NaN : seconds[seconds.Length / 2];
         double p95 = seconds.Length == 0 ? double.NaN : seconds[Math.Min(seconds.Length - 1, (int)(seconds.Length * 0.95))];
@@ -158,6 +166,8 @@ internal static class Load
             failures = clients - ok.Length,
             client_retries = results.Sum(r => r.Retries),
             server_peak_rss_mb = sampler is null ? 0 : Math.Round(sampler.PeakBytes / 1e6, 1),
+            server_cpu_s = serverPid > 0 ? Math.Round(serverCpu, 2) : (double?)null,
+            server_cpu_us_per_block = serverPid > 0 && blocks > 0 ? Math.Round(serverCpu * 1e6 / blocks, 2) : (double?)null,
             first_error = results.FirstOrDefault(r => !r.Ok)?.Error,
         };
         Console.WriteLine(JsonSerializer.Serialize(report));
@@ -321,31 +331,7 @@ internal sealed class RssSampler : IDisposable
     {
         try
         {
-            var children = new Dictionary<int, List<int>>();
-            foreach (var dir in Directory.EnumerateDirectories("/proc"))
-            {
-                if (!int.TryParse(Path.GetFileName(dir), out int pid))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    int parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
-                    if (!children.TryGetValue(parent, out var list))
-                    {
-                        children[parent] = list = [];
-                    }
-
-                    list.Add(pid);
-                }
-                catch (IOException)
-                {
-                }
-            }
-
+            var children = ChildMap();
             long total = 0;
             var stack = new Stack<int>([_pid]);
             while (stack.Count > 0)
@@ -366,6 +352,73 @@ internal sealed class RssSampler : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
+    }
+
+    /// <summary>
+    /// CPU seconds (user + system) of <paramref name="pid"/>, its live descendants, and the children it has
+    /// already reaped (tftpd-hpa forks one per transfer): the server's cost for the run, whatever its design.
+    /// </summary>
+    public static double TreeCpuSeconds(int pid)
+    {
+        var children = ChildMap();
+        long ticks = 0;
+        var stack = new Stack<int>([pid]);
+        bool root = true;
+        while (stack.Count > 0)
+        {
+            int current = stack.Pop();
+            var fields = StatFields(current);
+            if (fields is not null)
+            {
+                // Fields after the command: [11] utime, [12] stime, [13] cutime, [14] cstime (proc(5) 14..17).
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                if (root)
+                {
+                    ticks += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+                }
+            }
+
+            root = false;
+            if (children.TryGetValue(current, out var kids))
+            {
+                kids.ForEach(stack.Push);
+            }
+        }
+
+        return ticks / 100.0; // USER_HZ
+    }
+
+    private static string[]? StatFields(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static Dictionary<int, List<int>> ChildMap()
+    {
+        var children = new Dictionary<int, List<int>>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out int pid) && StatFields(pid) is { } fields)
+            {
+                int parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                if (!children.TryGetValue(parent, out var list))
+                {
+                    children[parent] = list = [];
+                }
+
+                list.Add(pid);
+            }
+        }
+
+        return children;
     }
 
     private static long ReadRss(int pid)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace PxeServer.Tftp.Transport;
@@ -19,11 +20,15 @@ internal sealed unsafe class TftpIoLoop : IDisposable
 
     private readonly int _epoll;
     private readonly ConcurrentDictionary<ulong, ServerSession> _sessions = new();
+    private readonly long _spinTicks;
     private readonly Thread _thread;
     private volatile bool _stopping;
 
-    public TftpIoLoop(string name)
+    /// <param name="name">Thread name.</param>
+    /// <param name="spin">How long to keep polling after a datagram before sleeping (<c>tftp.pollSpinMicroseconds</c>).</param>
+    public TftpIoLoop(string name, TimeSpan spin)
     {
+        _spinTicks = (long)(spin.TotalSeconds * Stopwatch.Frequency);
         _epoll = NativeUdp.EpollCreate1(0x80000); // EPOLL_CLOEXEC
         if (_epoll < 0)
         {
@@ -73,9 +78,17 @@ internal sealed unsafe class TftpIoLoop : IDisposable
         {
             fixed (byte* rx = receive)
             {
+                var spin = new AdaptiveSpin(_spinTicks);
                 while (!_stopping)
                 {
-                    int count = NativeUdp.EpollWait(_epoll, events, MaxEvents, 100);
+                    bool spinning = spin.ShouldPoll(Stopwatch.GetTimestamp());
+                    int count = NativeUdp.EpollWait(_epoll, events, MaxEvents, spinning ? 0 : 100);
+                    if (count <= 0)
+                    {
+                        continue;
+                    }
+
+                    spin.OnArrival(Stopwatch.GetTimestamp(), spinning);
                     for (int i = 0; i < count; i++)
                     {
                         ulong id = *(ulong*)(events + (i * stride) + dataOffset);
@@ -84,6 +97,8 @@ internal sealed unsafe class TftpIoLoop : IDisposable
                             Drain(session, rx, receive, source);
                         }
                     }
+
+                    spin.OnBatchDone(Stopwatch.GetTimestamp());
                 }
             }
         }
@@ -129,4 +144,32 @@ internal sealed unsafe class TftpIoLoop : IDisposable
             session.OnDatagram(receive.AsSpan(0, (int)n));
         }
     }
+}
+
+/// <summary>
+/// When an I/O thread should poll instead of sleeping. After a batch it polls for up to the spin time, so the
+/// next datagram of a fast (lockstep, loopback or LAN) client finds the thread awake instead of paying for a
+/// wake-up. Spinning turns off when a datagram arrives later than the spin lasted, and back on when one
+/// arrives within twice the spin although the thread slept (the gap then includes the wake-up itself):
+/// slow clients and an idle server cost no CPU.
+/// </summary>
+internal struct AdaptiveSpin(long spinTicks)
+{
+    private long _lastBatch;
+    private bool _enabled = spinTicks > 0;
+
+    /// <summary>True to poll without sleeping now (timestamps in <see cref="Stopwatch"/> ticks).</summary>
+    public readonly bool ShouldPoll(long now) => _enabled && now - _lastBatch < spinTicks;
+
+    /// <summary>Datagrams arrived at <paramref name="now"/>; <paramref name="polled"/> if the thread was spinning.</summary>
+    public void OnArrival(long now, bool polled)
+    {
+        if (spinTicks > 0)
+        {
+            _enabled = now - _lastBatch < (polled ? spinTicks : 2 * spinTicks);
+        }
+    }
+
+    /// <summary>A batch was served; the spin window starts now.</summary>
+    public void OnBatchDone(long now) => _lastBatch = now;
 }
