@@ -112,8 +112,7 @@ internal static class Load
             }
         }
 
-        using var sampler = serverPid > 0 ? new RssSampler(serverPid) : null;
-        double cpuBefore = serverPid > 0 ? RssSampler.TreeCpuSeconds(serverPid) : 0;
+        using var sampler = serverPid > 0 ? new ServerSampler(serverPid) : null;
         var results = new TransferResult[clients];
         var threads = new Thread[clients];
         using var start = new ManualResetEventSlim();
@@ -143,7 +142,8 @@ internal static class Load
         }
 
         wall.Stop();
-        double serverCpu = serverPid > 0 ? RssSampler.TreeCpuSeconds(serverPid) - cpuBefore : double.NaN;
+        sampler?.Stop();
+        double serverCpu = sampler?.CpuSeconds ?? double.NaN;
         var ok = results.Where(r => r.Ok).ToArray();
         long blocks = (long)ok.Length * repeat * ((expected.Length / blockSize) + 1);
         var seconds = ok.Select(r => r.Seconds).Order().ToArray();
@@ -307,85 +307,86 @@ internal static class Transfer
     }
 }
 
-/// <summary>Samples the RSS of a process and all its descendants (tftpd-hpa forks per transfer) every 50 ms.</summary>
-internal sealed class RssSampler : IDisposable
+/// <summary>
+/// Samples a server process and all its descendants (tftpd-hpa forks per transfer) every 50 ms: peak RSS, and
+/// CPU (user + system) used since the sampler started, summed per process from the last sample it was seen in.
+/// Children's time is not taken from the parent's cutime: tftpd-hpa ignores SIGCHLD, so its reaped children
+/// never reach it. A child's last &lt; 50 ms before it exits can be missed.
+/// </summary>
+internal sealed class ServerSampler : IDisposable
 {
     private readonly int _pid;
     private readonly Timer _timer;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<int, long> _firstTicks = [];
+    private readonly Dictionary<int, long> _lastTicks = [];
 
-    public RssSampler(int pid)
+    public ServerSampler(int pid)
     {
         _pid = pid;
-        _timer = new Timer(_ => Sample(), null, 0, 50);
+        Sample(first: true);
+        _timer = new Timer(_ => Sample(first: false), null, 50, 50);
     }
 
     public long PeakBytes { get; private set; }
 
-    public void Dispose()
+    /// <summary>CPU seconds the process tree used since the sampler started (call <see cref="Stop"/> first).</summary>
+    public double CpuSeconds
     {
-        _timer.Dispose();
-        Sample();
+        get
+        {
+            lock (_gate)
+            {
+                return _lastTicks.Sum(p => p.Value - _firstTicks.GetValueOrDefault(p.Key)) / 100.0; // USER_HZ
+            }
+        }
     }
 
-    private void Sample()
+    /// <summary>Takes a last sample and stops sampling.</summary>
+    public void Stop()
+    {
+        _timer.Dispose();
+        Sample(first: false);
+    }
+
+    public void Dispose() => _timer.Dispose();
+
+    private void Sample(bool first)
     {
         try
         {
             var children = ChildMap();
             long total = 0;
             var stack = new Stack<int>([_pid]);
-            while (stack.Count > 0)
+            lock (_gate)
             {
-                int pid = stack.Pop();
-                total += ReadRss(pid);
-                if (children.TryGetValue(pid, out var kids))
+                while (stack.Count > 0)
                 {
-                    kids.ForEach(stack.Push);
-                }
-            }
+                    int pid = stack.Pop();
+                    total += ReadRss(pid);
+                    if (StatFields(pid) is { } fields)
+                    {
+                        // Fields after the command: [11] utime, [12] stime (proc(5) fields 14, 15).
+                        long ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                        _lastTicks[pid] = ticks;
+                        if (first)
+                        {
+                            _firstTicks[pid] = ticks;
+                        }
+                    }
 
-            lock (this)
-            {
+                    if (children.TryGetValue(pid, out var kids))
+                    {
+                        kids.ForEach(stack.Push);
+                    }
+                }
+
                 PeakBytes = Math.Max(PeakBytes, total);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
-    }
-
-    /// <summary>
-    /// CPU seconds (user + system) of <paramref name="pid"/>, its live descendants, and the children it has
-    /// already reaped (tftpd-hpa forks one per transfer): the server's cost for the run, whatever its design.
-    /// </summary>
-    public static double TreeCpuSeconds(int pid)
-    {
-        var children = ChildMap();
-        long ticks = 0;
-        var stack = new Stack<int>([pid]);
-        bool root = true;
-        while (stack.Count > 0)
-        {
-            int current = stack.Pop();
-            var fields = StatFields(current);
-            if (fields is not null)
-            {
-                // Fields after the command: [11] utime, [12] stime, [13] cutime, [14] cstime (proc(5) 14..17).
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-                if (root)
-                {
-                    ticks += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
-                }
-            }
-
-            root = false;
-            if (children.TryGetValue(current, out var kids))
-            {
-                kids.ForEach(stack.Push);
-            }
-        }
-
-        return ticks / 100.0; // USER_HZ
     }
 
     private static string[]? StatFields(int pid)
