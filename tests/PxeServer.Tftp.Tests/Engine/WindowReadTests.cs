@@ -98,12 +98,7 @@ public sealed class WindowReadTests : IDisposable
     [Fact]
     public void ReadAhead_APartialAck_RestartsFromTheFileNotFromTheReadAhead()
     {
-        var bytes = Pattern(512 * 40 + 100);
-        var file = new RecordingContent(bytes);
-        var (session, transport) = Windowed(file, 512, 8);
-        session.Start(0);
-        session.OnDatagram(Ack(0), 0);
-        transport.Clear();
+        var (bytes, file, session, transport) = AfterFirstWindow();
 
         session.OnDatagram(Ack(5), 0); // blocks 6..8 lost: the window restarts at 6 (RFC 7440)
 
@@ -115,12 +110,7 @@ public sealed class WindowReadTests : IDisposable
     [Fact]
     public void ReadAhead_ARetransmittedWindow_DoesNotReadTheNextOneAgain()
     {
-        var bytes = Pattern(512 * 40 + 100);
-        var file = new RecordingContent(bytes);
-        var (session, transport) = Windowed(file, 512, 8);
-        session.Start(0);
-        session.OnDatagram(Ack(0), 0);
-        transport.Clear();
+        var (bytes, file, session, transport) = AfterFirstWindow();
 
         session.OnTick(10_000); // no ACK: window 1 again
         AssertBlocks(transport, bytes, 512, 1, 8);
@@ -193,6 +183,18 @@ public sealed class WindowReadTests : IDisposable
             long windows = ((length / blockSize) + window) / window;
             Assert.Equal(windows - 1, session.WindowsReadAhead);
         }
+    }
+
+    /// <summary>A 40-block file at blksize 512, windowsize 8, with window 1 sent and not yet acknowledged (window 2 read ahead).</summary>
+    private static (byte[] Bytes, RecordingContent File, TftpSendSession Session, FakeTransport Transport) AfterFirstWindow()
+    {
+        var bytes = Pattern(512 * 40 + 100);
+        var file = new RecordingContent(bytes);
+        var (session, transport) = Windowed(file, 512, 8);
+        session.Start(0);
+        session.OnDatagram(Ack(0), 0);
+        transport.Clear();
+        return (bytes, file, session, transport);
     }
 
     private static (TftpSendSession Session, FakeTransport Transport) Windowed(ITftpFileContent file, int blockSize, int window)
