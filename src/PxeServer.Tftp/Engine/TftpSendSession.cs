@@ -350,41 +350,31 @@ internal sealed class TftpSendSession
 
         byte[] buffer = last > first ? WindowBuffer() : _buffer;
         long perRead = Math.Max(1, buffer.Length / blockSize);
-        fixed (byte* data = buffer)
+        for (long chunk = first; chunk <= last; chunk += perRead)
         {
-            for (long chunk = first; chunk <= last; chunk += perRead)
+            long chunkLast = Math.Min(last, chunk + perRead - 1);
+            long offset = (chunk - 1) * blockSize;
+            int expected = (int)(Math.Min(chunkLast * blockSize, length) - offset);
+            int read;
+            try
             {
-                long chunkLast = Math.Min(last, chunk + perRead - 1);
-                long offset = (chunk - 1) * blockSize;
-                int expected = (int)(Math.Min(chunkLast * blockSize, length) - offset);
-                int read;
-                try
-                {
-                    read = _content.Read(offset, buffer.AsSpan(0, expected));
-                }
-                catch (IOException)
-                {
-                    read = -1;
-                }
-
-                if (read != expected)
-                {
-                    // The file shrank or failed under us: better an error than a silently short file.
-                    _transport.Flush();
-                    SendError(TftpErrorCode.NotDefined, "Read error");
-                    Finish(TftpSessionStatus.Failed);
-                    return false;
-                }
-
-                for (long index = chunk; index <= chunkLast; index++)
-                {
-                    int at = (int)((index - chunk) * blockSize);
-                    _transport.QueueData((ushort)index, data + at, Math.Min(blockSize, expected - at));
-                    DataPacketsSent++;
-                }
-
-                _transport.Flush();
+                read = _content.Read(offset, buffer.AsSpan(0, expected));
             }
+            catch (IOException)
+            {
+                read = -1;
+            }
+
+            if (read != expected)
+            {
+                // The file shrank or failed under us: better an error than a silently short file.
+                _transport.Flush();
+                SendError(TftpErrorCode.NotDefined, "Read error");
+                Finish(TftpSessionStatus.Failed);
+                return false;
+            }
+
+            SendFromBuffer(buffer, chunk, chunkLast);
         }
 
         if (last > first)
