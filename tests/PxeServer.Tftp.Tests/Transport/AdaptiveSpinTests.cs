@@ -82,7 +82,22 @@ public sealed class AdaptiveSpinTests
         Assert.Empty(ok);
         Assert.Equal(50, new TftpOptions().PollSpinMicroseconds);
     }
+}
 
+/// <summary>
+/// Measures the CPU of every <c>tftp-io-*</c> thread in the process, so it runs alone: tests in other classes
+/// run their own servers' I/O threads in parallel otherwise.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class IdleIoThreadCollection
+{
+    public const string Name = "Idle TFTP I/O threads";
+}
+
+/// <summary>The adaptive spin seen from outside: an idle server's I/O thread sleeps.</summary>
+[Collection(IdleIoThreadCollection.Name)]
+public sealed class IdleIoThreadTests
+{
     /// <summary>After a transfer the I/O thread spins at most briefly, then sleeps: an idle server burns no CPU.</summary>
     [Fact]
     public async Task AnIdleServer_AfterATransfer_UsesNoCpuOnItsIoThread()
